@@ -1,0 +1,39 @@
+"""chainrule's scalar reverse-mode autograd engine.
+
+Example:
+    >>> from autograd import Value, grad
+    >>> x = Value(2.0)
+    >>> y = (x * x + 1).log()
+    >>> y.backward()
+    >>> round(x.grad, 6)                     # 2x / (x^2 + 1)
+    0.8
+    >>> round(grad(lambda x: (x * x + 1).log())(2.0), 6)
+    0.8
+"""
+
+from autograd.backward import backward, gradients, topological_order
+from autograd.functional import grad, hessian, value_and_grad
+from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
+from autograd.gradcheck import gradcheck, numeric_grad
+from autograd.ops import OPS, Op, register_op
+from autograd.value import Value, dot, sum_values
+
+__all__ = [
+    "Value",
+    "dot",
+    "sum_values",
+    "backward",
+    "gradients",
+    "topological_order",
+    "grad",
+    "value_and_grad",
+    "hessian",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "gradcheck",
+    "numeric_grad",
+    "OPS",
+    "Op",
+    "register_op",
+]

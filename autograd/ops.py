@@ -1,0 +1,282 @@
+"""The table of primitive operations: each op's forward rule and its local derivative, once.
+
+Every rule below uses one vocabulary:
+
+* ``a``, ``b`` (or ``*args``) are the op's inputs, ``out`` is its forward result;
+* ``g`` is the upstream gradient (d loss / d out);
+* a vector-Jacobian product (``vjp``) returns one gradient per input, in input order.
+
+Inputs are floats, 1-D numpy arrays (one value per sample), or -- when a derivative is itself
+being differentiated -- :class:`~autograd.Value` nodes. The rules are written with arithmetic
+and the ``_call`` helper only, so the same line serves all three. A composite (``a - b``,
+``a / b`` written as ``a * b**-1`` ...) needs no rule of its own; only primitives live here.
+
+Adding an op is one :func:`register_op` call plus its tests.
+
+Example:
+    >>> OPS["tanh"].forward(0.0)
+    0.0
+    >>> OPS["mul"].vjp(1.0, 6.0, 2.0, 3.0)
+    (3.0, 2.0)
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = ["Op", "OPS", "register_op"]
+
+_ndarray = np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """A primitive: its name, forward rule and vector-Jacobian product."""
+
+    name: str
+    forward: Callable[..., Any]
+    vjp: Callable[..., tuple[Any, ...]]
+    nary: bool = False
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r})"
+
+
+OPS: dict[str, Op] = {}
+
+
+def register_op(
+    name: str, forward: Callable[..., Any], vjp: Callable[..., tuple[Any, ...]], nary: bool = False
+) -> Op:
+    """Add a primitive to the table and return it.
+
+    ``forward(*inputs)`` must accept floats and 1-D float64 arrays; ``vjp(g, out, *inputs)``
+    must be written with arithmetic (and :func:`_call`) so it also accepts ``Value`` nodes.
+    """
+    if name in OPS:
+        raise ValueError(f"an op named {name!r} is already registered")
+    op = Op(name, forward, vjp, nary)
+    OPS[name] = op
+    return op
+
+
+def _call(name: str, x: Any) -> Any:
+    """Apply the unary op ``name`` to a float, an array or a ``Value`` (higher-order rules)."""
+    if isinstance(x, (float, int, _ndarray)):
+        return OPS[name].forward(x)
+    return x._unary(OPS[name])
+
+
+def _data(x: Any) -> Any:
+    """The plain number(s) behind ``x``: used where a rule only needs a constant (a step)."""
+    return getattr(x, "data", x)
+
+
+def _is_array(x: Any) -> bool:
+    return type(x) is _ndarray
+
+
+def _math(scalar_fn: Callable[[float], float], array_fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """One forward for both floats (``math``: fast on scalars) and arrays (``numpy``)."""
+
+    def forward(a: Any) -> Any:
+        return array_fn(a) if type(a) is _ndarray else scalar_fn(a)
+
+    return forward
+
+
+# --- forwards that need more than one line -------------------------------------------------
+
+
+def _divide(a: Any, b: Any) -> Any:
+    if _is_array(b) or _is_array(a):
+        if np.any(np.asarray(b) == 0):
+            raise ZeroDivisionError(f"div: division by zero ({a!r} / {b!r})")
+        return a / b
+    if b == 0:
+        raise ZeroDivisionError(f"div: division by zero ({a!r} / {b!r})")
+    return a / b
+
+
+def _power(a: Any, b: Any) -> Any:
+    if _is_array(a) or _is_array(b):
+        if np.any((np.asarray(a) == 0) & (np.asarray(b) < 0)):
+            raise ZeroDivisionError(f"pow: zero raised to a negative power ({a!r} ** {b!r})")
+        if np.any((np.asarray(a) < 0) & (np.asarray(b) != np.round(b))):
+            raise ValueError(f"pow: negative base with a non-integer exponent ({a!r} ** {b!r})")
+        return np.power(a, b)
+    if a == 0 and b < 0:
+        raise ZeroDivisionError(f"pow: zero raised to a negative power ({a!r} ** {b!r})")
+    if a < 0 and not float(b).is_integer():
+        raise ValueError(f"pow: negative base with a non-integer exponent ({a!r} ** {b!r})")
+    try:
+        return float(a) ** b
+    except OverflowError:
+        raise OverflowError(f"pow: result too large for a float ({a!r} ** {b!r})") from None
+
+
+def _exp(a: Any) -> Any:
+    if _is_array(a):
+        with np.errstate(over="ignore"):
+            return np.exp(a)
+    try:
+        return math.exp(a)
+    except OverflowError:
+        raise OverflowError(f"exp: result too large for a float (exp({a!r}))") from None
+
+
+def _log(a: Any) -> Any:
+    if _is_array(a):
+        if np.any(a <= 0):
+            raise ValueError(f"log: defined only for positive inputs, got {a!r}")
+        return np.log(a)
+    if a <= 0:
+        raise ValueError(f"log: defined only for positive inputs, got {a!r}")
+    return math.log(a)
+
+
+def _sqrt(a: Any) -> Any:
+    if _is_array(a):
+        if np.any(a < 0):
+            raise ValueError(f"sqrt: defined only for non-negative inputs, got {a!r}")
+        return np.sqrt(a)
+    if a < 0:
+        raise ValueError(f"sqrt: defined only for non-negative inputs, got {a!r}")
+    return math.sqrt(a)
+
+
+def _sigmoid(a: Any) -> Any:
+    # Stable for any |a|: exp is only ever taken of a non-positive number.
+    if _is_array(a):
+        e = np.exp(-np.abs(a))
+        return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    if a >= 0:
+        return 1.0 / (1.0 + math.exp(-a))
+    e = math.exp(a)
+    return e / (1.0 + e)
+
+
+def _softplus(a: Any) -> Any:
+    # log(1 + e^a) = max(a, 0) + log1p(e^-|a|): finite for any |a|.
+    if _is_array(a):
+        return np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
+    return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
+
+
+def _relu(a: Any) -> Any:
+    return np.maximum(a, 0.0) if _is_array(a) else (a if a > 0 else 0.0)
+
+
+def _dot(*args: Any) -> Any:
+    n = len(args) // 2
+    total = sum(map(operator.mul, args[:n], args[n : 2 * n]), 0.0)
+    return total + args[-1] if len(args) % 2 else total
+
+
+# --- derivatives that need more than one line ----------------------------------------------
+
+
+def _pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    # d/da a**b = b * a**(b-1). At b == 0 it is 0 (also at a == 0, where a**-1 would fail);
+    # at a == 0 with 0 < b < 1 it is +inf, as in PyTorch.
+    ad, bd = _data(a), _data(b)
+    if _is_array(ad) or _is_array(bd):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            da = np.where(np.asarray(bd) == 0, 0.0, bd * np.power(ad, np.asarray(bd) - 1.0))
+    elif bd == 0:
+        da = 0.0
+    elif ad == 0 and bd < 1:
+        da = math.inf
+    else:
+        da = b * a ** (b - 1)
+    # d/db a**b = out * log(a): real only for a > 0. At a == 0 (b > 0) the limit is 0;
+    # for a < 0 it is undefined and reported as nan (this is the case for every constant
+    # exponent applied to a negative base; the nan lands on the constant and goes nowhere).
+    if _is_array(ad):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            db = np.where(ad > 0, _data(out) * np.log(np.where(ad > 0, ad, 1.0)), np.where(ad == 0, 0.0, np.nan))
+    elif ad > 0:
+        db = out * _call("log", a)
+    else:
+        db = 0.0 if ad == 0 else math.nan
+    return g * da, g * db
+
+
+def _sqrt_vjp(g: Any, out: Any, a: Any) -> tuple[Any]:
+    # sqrt'(0) = +inf, as in PyTorch.
+    od = _data(out)
+    if _is_array(od):
+        with np.errstate(divide="ignore"):
+            return (g * (0.5 / od),)
+    if od == 0:
+        return (g * math.inf,)
+    return (g * 0.5 / out,)
+
+
+def _dot_vjp(g: Any, out: Any, *args: Any) -> tuple[Any, ...]:
+    n = len(args) // 2
+    weights, inputs = args[:n], args[n : 2 * n]
+    grads = [g * x for x in inputs] + [g * w for w in weights]
+    if len(args) % 2:
+        grads.append(g)
+    return tuple(grads)
+
+
+def _step(x: Any) -> Any:
+    """1 where x > 0, else 0 (a constant: its own derivative is zero almost everywhere)."""
+    d = _data(x)
+    return (d > 0).astype(float) if _is_array(d) else (1.0 if d > 0 else 0.0)
+
+
+def _sign(x: Any) -> Any:
+    d = _data(x)
+    return np.sign(d) if _is_array(d) else float((d > 0) - (d < 0))
+
+
+# --- the table -----------------------------------------------------------------------------
+
+# arithmetic
+register_op("add", operator.add, lambda g, out, a, b: (g, g))
+register_op("sub", operator.sub, lambda g, out, a, b: (g, -g))
+register_op("mul", operator.mul, lambda g, out, a, b: (g * b, g * a))
+register_op("div", _divide, lambda g, out, a, b: (g / b, -g * out / b))
+register_op("neg", operator.neg, lambda g, out, a: (-g,))
+register_op("identity", lambda a: a, lambda g, out, a: (g,))
+register_op("pow", _power, _pow_vjp)
+
+# n-ary: one node for a whole sum or weighted sum
+register_op("sum", lambda *args: sum(args, 0.0), lambda g, out, *args: (g,) * len(args), nary=True)
+# dot(w1..wn, x1..xn[, bias]) = sum(w_i * x_i) + bias
+register_op("dot", _dot, _dot_vjp, nary=True)
+
+# exponentials
+register_op("exp", _exp, lambda g, out, a: (g * out,))
+register_op("log", _log, lambda g, out, a: (g / a,))
+register_op("sqrt", _sqrt, _sqrt_vjp)
+register_op("softplus", _softplus, lambda g, out, a: (g * _call("sigmoid", a),))
+
+# squashing
+register_op("tanh", _math(math.tanh, np.tanh), lambda g, out, a: (g * (1 - out * out),))
+register_op("sigmoid", _sigmoid, lambda g, out, a: (g * out * (1 - out),))
+
+# trigonometry
+register_op("sin", _math(math.sin, np.sin), lambda g, out, a: (g * _call("cos", a),))
+register_op("cos", _math(math.cos, np.cos), lambda g, out, a: (-g * _call("sin", a),))
+
+# kinks
+# relu'(0) = 0, as in PyTorch and micrograd.
+register_op("relu", _relu, lambda g, out, a: (g * _step(a),))
+# abs'(0) = 0 (the subgradient PyTorch picks: sign(0) = 0).
+register_op("abs", _math(abs, np.abs), lambda g, out, a: (g * _sign(a),))
+
+# batches: reduce the per-sample values of a batched node to one scalar
+register_op(
+    "batch_sum",
+    lambda a: float(np.sum(a)),
+    lambda g, out, a: (g * np.ones_like(_data(a)),),
+)
