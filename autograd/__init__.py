@@ -16,6 +16,7 @@ from autograd.functional import grad, hessian, value_and_grad
 from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.gradcheck import gradcheck, numeric_grad
 from autograd.ops import OPS, Op, register_op
+from autograd.tape import Tape
 from autograd.value import Value, dot, sum_values
 
 __all__ = [
@@ -36,4 +37,5 @@ __all__ = [
     "OPS",
     "Op",
     "register_op",
+    "Tape",
 ]
