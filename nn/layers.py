@@ -229,6 +229,8 @@ class MLP(Module):
         rng: RandomSource | None = None,
     ) -> None:
         _check_size(nin, "nin")
+        if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
+            sizes = sizes.tolist()
         if isinstance(sizes, (int, np.integer)) or not isinstance(sizes, Sequence) or len(sizes) == 0:
             raise ValueError(f"sizes must be a non-empty list of layer sizes such as [16, 1], got {sizes!r}")
         for size in sizes:
