@@ -29,6 +29,7 @@ Inputs = Union[Sequence[Any], np.ndarray, Value]
 
 
 def finite_number(x: Any, what: str) -> float:
+    """``x`` as a float; ``TypeError`` if it is not a real number, ``ValueError`` if NaN or infinite."""
     if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
         raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
     if not math.isfinite(x):
@@ -37,6 +38,7 @@ def finite_number(x: Any, what: str) -> float:
 
 
 def finite_array(x: Any, what: str, ndim: int) -> np.ndarray:
+    """``x`` as a non-empty float64 array with ``ndim`` dimensions and finite entries (``what`` names it)."""
     try:
         array = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError):
