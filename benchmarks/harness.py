@@ -38,6 +38,7 @@ __all__ = [
     "timed",
     "best",
     "median",
+    "paired_ratio",
     "machine",
     "fmt_time",
     "fmt_ratio",
@@ -135,6 +136,12 @@ def timed(step: Callable[[int], Any], warmup: int, steps: int) -> tuple[list[flo
 
 def best(values: Sequence[float]) -> float:
     return min(values)
+
+
+def paired_ratio(slow: Sequence[float], fast: Sequence[float]) -> float:
+    """How many times ``fast`` beats ``slow``: the median over rounds of the ratio within each
+    round (the two ran back to back there, under the same load on the machine)."""
+    return median([s / f for s, f in zip(slow, fast)])
 
 
 def median(values: Sequence[float]) -> float:
