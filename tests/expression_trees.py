@@ -67,10 +67,11 @@ class Backend:
 
 @dataclass
 class Trace:
-    """What an evaluation saw: kink signs in evaluation order, and the largest |intermediate|."""
+    """What an evaluation saw: kink signs in evaluation order, the largest |intermediate| ..."""
 
     kinks: list[tuple[float, ...]] = field(default_factory=list)
     scale: float = 0.0
+    zero_exponent: bool = False  # a Value exponent was exactly 0 somewhere
 
 
 def _value_numbers(x: Any) -> Any:
@@ -159,6 +160,7 @@ def evaluate(tree: tuple, xs: Sequence[Any], backend: Backend, trace: Trace | No
                 a = record(ops["add"](softplus_for_log(a), 0.25))
                 _require(backend.numbers(b) * np.log(backend.numbers(a)) <= LOG_LIMIT, "power too large")
                 b = lifted(b)  # Value ** Value, the case micrograd lacks
+                trace.zero_exponent |= bool(np.any(backend.numbers(b) == 0))
             return record(ops[kind](a, b))  # two constants: plain float arithmetic
         if kind == "sum":
             return record(ops["sum"]([lifted(walk(child)) for child in args[0]]))
