@@ -205,16 +205,24 @@ def _dot(*args: Any) -> Any:
 
 
 def _pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    # d/da a**b = b * a**(b-1). At b == 0 it is 0 (also at a == 0, where a**-1 would fail);
-    # at a == 0 with 0 < b < 1 it is +inf, as in PyTorch.
+    # d/da a**b = b * a**(b-1), written as arithmetic on the inputs so that it can be
+    # differentiated again. At b == 0 it is written b / a: the same 0, but its derivatives
+    # stay finite (no 0 * a**-2) and d2/da db = 1/a is kept. Where a**(b-1) fails (a == 0 with
+    # b < 1) it is a constant: +inf for 0 < b < 1 (as in PyTorch), 0 at b == 0.
     ad, bd = _data(a), _data(b)
     da: Any
     db: Any
     if _is_array(ad) or _is_array(bd):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            da = np.where(np.asarray(bd) == 0, 0.0, bd * np.power(ad, np.asarray(bd) - 1.0))
+        if np.any((ad == 0) & (bd < 1)):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                da = np.where(bd == 0, 0.0, bd * np.power(ad, bd - 1.0))
+        elif np.any(bd == 0):  # per sample: b / a * a**b where b == 0, b * a**(b-1) elsewhere
+            k = np.asarray(bd != 0, dtype=np.float64)
+            da = b / (a * (1 - k) + k) * a ** (b - k)
+        else:
+            da = b * a ** (b - 1)
     elif bd == 0:
-        da = 0.0
+        da = 0.0 if ad == 0 else b / a
     elif ad == 0 and bd < 1:
         da = math.inf
     else:
@@ -222,12 +230,12 @@ def _pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     # d/db a**b = out * log(a): real only for a > 0. At a == 0 (b > 0) the limit is 0;
     # for a < 0 it is undefined and reported as nan (this is the case for every constant
     # exponent applied to a negative base; the nan lands on the constant and goes nowhere).
-    if _is_array(ad):
+    if _is_array(ad) and not np.all(ad > 0):
         with np.errstate(divide="ignore", invalid="ignore"):
             db = np.where(
                 ad > 0, _data(out) * np.log(np.where(ad > 0, ad, 1.0)), np.where(ad == 0, 0.0, np.nan)
             )
-    elif ad > 0:
+    elif _is_array(ad) or ad > 0:
         db = out * _call("log", a)
     else:
         db = 0.0 if ad == 0 else math.nan
@@ -235,12 +243,12 @@ def _pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
 
 
 def _sqrt_vjp(g: Any, out: Any, a: Any) -> tuple[Any]:
-    # sqrt'(0) = +inf, as in PyTorch.
+    # sqrt'(0) = +inf, as in PyTorch (a constant there; elsewhere 0.5 / out stays differentiable).
     od = _data(out)
-    if _is_array(od):
+    if _is_array(od) and np.any(od == 0):
         with np.errstate(divide="ignore"):
             return (g * (0.5 / od),)
-    if od == 0:
+    if not _is_array(od) and od == 0:
         return (g * math.inf,)
     return (g * 0.5 / out,)
 
