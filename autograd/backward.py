@@ -79,7 +79,12 @@ def backward(root: Value, seed: Any = 1.0) -> None:
 
 
 def _backpropagate(root: Value, order: list[Value], seed: Any) -> None:
-    """:func:`backward` along a given topological ``order`` (a :class:`~autograd.Tape` keeps one)."""
+    """:func:`backward` along a given topological ``order`` (a :class:`~autograd.Tape` keeps one).
+
+    Leaves may be left out of ``order``: they only receive gradients, which happens through
+    their children. Each node's rule is called once, with the node's gradient complete (every
+    child comes later in ``order``, so it has already pushed its share).
+    """
     for node in order:
         if node._prev:
             node.grad = 0.0

@@ -43,24 +43,24 @@ class Tape:
         order: every node of the graph in topological order (inputs first, ``root`` last).
     """
 
-    __slots__ = ("root", "order")
+    __slots__ = ("root", "order", "_ops")
 
     def __init__(self, root: Value) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"Tape records the graph of a Value, got {type(root).__name__}")
         self.root = root
         self.order = topological_order(root)
+        self._ops = [node for node in self.order if node._prev]  # the nodes an op made, in order
 
     def forward(self) -> Any:
         """Recompute every node from the leaves' current data; return the root's new data."""
-        for node in self.order:
-            if node._prev:
-                node.data = node._op.forward(*[p.data for p in node._prev])  # type: ignore[union-attr]
+        for node in self._ops:
+            node.data = node._op.forward(*[p.data for p in node._prev])  # type: ignore[union-attr]
         return self.root.data
 
     def backward(self, seed: Any = 1.0) -> None:
         """``root.backward(seed)`` along the recorded order (leaves accumulate, as usual)."""
-        _backpropagate(self.root, self.order, seed)
+        _backpropagate(self.root, self._ops, seed)  # leaves only receive: no need to visit them
 
     def __len__(self) -> int:
         return len(self.order)
