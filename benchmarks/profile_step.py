@@ -43,9 +43,9 @@ def trimmed(text: str, depth: int = 7) -> list[str]:
     start = next((i for i, line in enumerate(lines) if " step " in line and "workload_a" in line), 0)
     base = len(lines[start]) - len(lines[start].lstrip(" |`-"))
     kept = []
-    for line in lines[start:]:
+    for i, line in enumerate(lines[start:]):
         indent = len(line) - len(line.lstrip(" |`-"))
-        if indent < base:
+        if i and indent <= base:  # the step's subtree ends here
             break
         if (indent - base) // 3 <= depth:
             kept.append(line[base:])
