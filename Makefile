@@ -18,7 +18,8 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-base
 
 demo: $(VENV)/.installed-base
-	$(BIN)/python -m autograd
+	$(BIN)/python -m nn hand
+	$(BIN)/python -m nn xor
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check autograd nn tests benchmarks

@@ -24,7 +24,7 @@ import json
 import re
 import statistics
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -143,12 +143,18 @@ def _f6(x: float) -> str:
     return f"{x:.6f}"
 
 
+def _loss(x: float) -> str:
+    """A loss to 4 decimals, or in scientific notation when 4 decimals would show only zeros."""
+    return _f4(x) if abs(x) >= 1e-4 or x == 0 else f"{x:.1e}"
+
+
 def _range(values: Sequence[float], fmt: Callable[[float], str] = _f4) -> str:
-    return f"{fmt(min(values))} to {fmt(max(values))}"
+    low, high = fmt(min(values)), fmt(max(values))
+    return f"all {low}" if low == high else f"{low} to {high}"
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
+def _pct(x: float, decimals: int = 0) -> str:
+    return f"{100 * x:.{decimals}f}%"
 
 
 def _where(printed: float, values: Sequence[float]) -> str:
@@ -160,10 +166,36 @@ def _where(printed: float, values: Sequence[float]) -> str:
     return "within the seeds' range"
 
 
-def _seed_list(seeds: Sequence[int], total: int) -> str:
-    if len(seeds) in (0, total):
-        return f"{len(seeds)}/{total}"
-    return f"{len(seeds)}/{total} (seeds {', '.join(map(str, seeds))})"
+def _seed_list(seeds: Sequence[int], all_seeds: Sequence[int]) -> str:
+    """``"k/n"``, naming the seeds that are the minority (solved or not)."""
+    count, total = len(seeds), len(all_seeds)
+    if count in (0, total):
+        return f"{count}/{total}"
+    if 2 * count <= total:
+        return f"{count}/{total} (seeds {', '.join(map(str, seeds))})"
+    others = [seed for seed in all_seeds if seed not in seeds]
+    return f"{count}/{total} (all but seeds {', '.join(map(str, others))})"
+
+
+def _printed_notes(printed: Mapping[int, float], runs: Sequence[Record]) -> list[str]:
+    """Where each printed loss falls in our range; consecutive epochs with the same verdict merged."""
+    groups: list[list[tuple[int, float, str]]] = []
+    for epoch, loss in printed.items():
+        verdict = _where(loss, [run["logged"][str(epoch)] for run in runs])
+        if groups and groups[-1][-1][2] == verdict:
+            groups[-1].append((epoch, loss, verdict))
+        else:
+            groups.append([(epoch, loss, verdict)])
+    notes = []
+    for group in groups:
+        (first, first_loss, verdict), (last, last_loss, _) = group[0], group[-1]
+        ours = [run["logged"][str(e)] for e, _, _ in group for run in runs]
+        if first == last:
+            what = f"printed loss at epoch {first} ({_f4(first_loss)})"
+        else:
+            what = f"printed losses at epochs {first} to {last} ({_f4(first_loss)} down to {_f4(last_loss)})"
+        notes.append(f"{what}: {verdict} (ours: {_range(ours)})")
+    return notes
 
 
 # --- the hand-computed example ------------------------------------------------------------
@@ -258,23 +290,21 @@ def render_xor_table(setup: XorSetup, runs: Sequence[Record]) -> str:
         [
             f"**{len(runs)} seeds**",
             *[_range([run["logged"][str(e)] for run in runs]) for e in epochs],
-            f"median {_f4(statistics.median(run['final_loss'] for run in runs))}",
+            f"median {_loss(statistics.median(run['final_loss'] for run in runs))}",
             "",
             f"{sum(run['solved'] for run in runs)}/{len(runs)}",
         ]
     )
-    text = _table(header, rows) + "\n"
+    text = _table(header, rows)
     if printed:
-        for epoch, loss in printed.items():
-            ours = [run["logged"][str(epoch)] for run in runs]
-            text += f"\n- printed loss at epoch {epoch} ({_f4(loss)}): {_where(loss, ours)} ({_range(ours)})"
+        text += "\n\n" + "\n".join(f"- {note}" for note in _printed_notes(printed, runs))
     return text
 
 
-def render_xor_fixes(fixes: Sequence[Record], total: int) -> str:
+def render_xor_fixes(fixes: Sequence[Record], seeds: Sequence[int]) -> str:
     """Tutorial 2 with one or two hyperparameters changed: how many seeds solve XOR."""
     rows = [
-        [fix["change"], _seed_list(fix["solved_seeds"], total), _f4(statistics.median(fix["final_losses"]))]
+        [fix["change"], _seed_list(fix["solved_seeds"], seeds), _loss(statistics.median(fix["final_losses"]))]
         for fix in fixes
     ]
     return _table(["change to tutorial 2", "seeds solved", "median final loss"], rows)
@@ -283,34 +313,29 @@ def render_xor_fixes(fixes: Sequence[Record], total: int) -> str:
 # --- iris and moons --------------------------------------------------------------------------
 
 
+def _iris_seed(record: Record) -> str:
+    if record["seed"] == record["split_seed"]:
+        return str(record["seed"])
+    return f"{record['seed']} (split {record['split_seed']})"
+
+
 def render_iris_table(tutorial: Sequence[Record], better: Sequence[Record], own: Record | None = None) -> str:
     """Test (and train) accuracy per seed, the tutorial's setup beside the better one."""
+    columns = ("test_accuracy", "train_accuracy")
     rows = [
-        [
-            str(t["seed"]),
-            _pct(t["test_accuracy"]),
-            _pct(t["train_accuracy"]),
-            _pct(b["test_accuracy"]),
-            _pct(b["train_accuracy"]),
-        ]
-        for t, b in zip(tutorial, better)
+        [_iris_seed(t), *[_pct(r[key]) for r in (t, b) for key in columns]] for t, b in zip(tutorial, better)
     ]
-    rows.append(
-        [
-            f"**mean of {len(tutorial)}**",
-            _pct(statistics.fmean(t["test_accuracy"] for t in tutorial)),
-            _pct(statistics.fmean(t["train_accuracy"] for t in tutorial)),
-            _pct(statistics.fmean(b["test_accuracy"] for b in better)),
-            _pct(statistics.fmean(b["train_accuracy"] for b in better)),
+    if len(rows) > 1:
+        means = [
+            _pct(statistics.fmean(r[key] for r in runs)) for runs in (tutorial, better) for key in columns
         ]
-    )
-    header = ["seed", "tutorial setup: test", "train", "better setup: test", "train"]
-    text = _table(header, rows)
+        rows.append([f"**mean of {len(rows)}**", *means])
+    text = _table(["seed", "tutorial setup: test", "train", "better setup: test", "train"], rows)
     if own is not None:
         text += (
             f"\n\nThe tutorial's own seeds (weights {TUTORIAL_WEIGHT_SEED}, split {TUTORIAL_SPLIT_SEED}), "
-            f"labels one-hot: test accuracy {own['test_accuracy']:.2f} (printed: {PRINTED_TEST_ACCURACY}), "
-            f"training accuracy {own['train_accuracy']:.2f}, final loss {_f4(own['final_loss'])}."
+            f"labels one-hot: test accuracy {_pct(own['test_accuracy'])} (printed: {PRINTED_TEST_ACCURACY}), "
+            f"training accuracy {_pct(own['train_accuracy'])}, final loss {_f4(own['final_loss'])}."
         )
     return text
 
@@ -328,11 +353,11 @@ def render_moons_table(results: Sequence[Record]) -> str:
         ]
         for r in results
     ]
-    perfect = sum(r["final_accuracy"] == 1.0 for r in results)
-    rows.append([f"**{len(results)} seeds**", "", "", f"{perfect}/{len(results)} at 100%", ""])
-    return _table(
-        ["seed", "loss at step 99", "accuracy at step 99", "after training", "first step at 100%"], rows
-    )
+    if len(rows) > 1:
+        perfect = sum(r["final_accuracy"] == 1.0 for r in results)
+        rows.append([f"**{len(results)} seeds**", "", "", f"{perfect}/{len(results)} at 100%", "", ""])
+    header = ["seed", "loss at the last step", "accuracy at the last step", "after training"]
+    return _table([*header, "first step at 100%", "points nearer the other moon"], rows)
 
 
 # --- the summary and the page ---------------------------------------------------------------
@@ -353,8 +378,8 @@ def _render_summary(data: Record, example: HandExample) -> str:
     def solved(runs: Sequence[Record]) -> str:
         return f"solved {sum(run['solved'] for run in runs)}/{len(runs)}"
 
-    def mean_test(runs: Sequence[Record], digits: int) -> str:
-        return f"{statistics.fmean(r['test_accuracy'] for r in runs):.{digits}f}"
+    def mean_test(runs: Sequence[Record]) -> str:
+        return _pct(statistics.fmean(run["test_accuracy"] for run in runs), 1)
 
     rows = [
         [
@@ -372,15 +397,15 @@ def _render_summary(data: Record, example: HandExample) -> str:
             "XOR, tutorial 2",
             "loss 0.2508 at epoch 0, 0.0061 at epoch 900; outputs 0.0324 0.9629 0.9631 0.0391",
             f"epoch 0: {logged(t2, 0)}; epoch 900: {logged(t2, 900)}; {solved(t2)}; "
-            f"changes that solve all {n}: {', '.join(fixes) if fixes else 'none tried'}",
+            f"changes that solve all {n}: {'; '.join(fixes) if fixes else 'none tried'}",
         ],
         [
             "iris, 4-2-3 sigmoid",
-            f"test accuracy {PRINTED_TEST_ACCURACY}",
-            f"crashes as printed; labels one-hot, its own seeds: {own['test_accuracy']:.2f}; "
-            f"over {n} seeds: mean {mean_test(iris_t, 2)} "
-            f"({_range([r['test_accuracy'] for r in iris_t], lambda x: f'{x:.2f}')}); "
-            f"better setup: mean {mean_test(iris_b, 3)}",
+            f"test accuracy {_pct(PRINTED_TEST_ACCURACY)}",
+            f"crashes as printed; labels one-hot, its own seeds: {_pct(own['test_accuracy'])}; "
+            f"over {n} seeds: mean {mean_test(iris_t)} "
+            f"({_range([run['test_accuracy'] for run in iris_t], _pct)}); "
+            f"better setup: mean {mean_test(iris_b)}",
         ],
         [
             "micrograd moons demo",
@@ -394,12 +419,11 @@ def _render_summary(data: Record, example: HandExample) -> str:
 def render(data: Record, example: HandExample | None = None) -> dict[str, str]:
     """Every generated block of the page, by name."""
     example = example if example is not None else hand_example()
-    n = len(data["seeds"])
     blocks = render_hand_blocks(example)
     blocks["summary"] = _render_summary(data, example)
     for name, runs in data["xor"].items():
         blocks[f"xor-{name}"] = render_xor_table(XOR_SETUPS[name], runs)
-    blocks["xor-fixes"] = render_xor_fixes(data["xor_fixes"], n)
+    blocks["xor-fixes"] = render_xor_fixes(data["xor_fixes"], data["seeds"])
     blocks["iris"] = render_iris_table(
         data["iris"]["tutorial"], data["iris"]["better"], data["iris"]["own_seeds"]
     )
@@ -407,9 +431,7 @@ def render(data: Record, example: HandExample | None = None) -> dict[str, str]:
     return blocks
 
 
-_BLOCK = re.compile(
-    r"(<!-- begin: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(\n<!-- end: (?P=name) -->)", re.DOTALL
-)
+_BLOCK = re.compile(r"(<!-- begin: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- end: (?P=name) -->)", re.DOTALL)
 
 
 def fill(page: str, blocks: dict[str, str]) -> str:
@@ -427,7 +449,7 @@ def fill(page: str, blocks: dict[str, str]) -> str:
     missing = sorted(set(blocks) - set(found))
     if missing:
         raise ValueError(f"the page has no block for: {', '.join(missing)}")
-    return _BLOCK.sub(lambda m: m.group(1) + blocks[m.group("name")] + m.group(4), page)
+    return _BLOCK.sub(lambda m: m.group(1) + blocks[m.group("name")] + "\n" + m.group(4), page)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
