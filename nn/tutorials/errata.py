@@ -34,11 +34,20 @@ from nn.tutorials.iris import (
     TUTORIAL_SPLIT_SEED,
     TUTORIAL_WEIGHT_SEED,
     IrisRun,
-    iris_better_run,
+    iris_study,
     iris_tutorial_run,
 )
-from nn.tutorials.moons import MoonsResult, moons_demo
-from nn.tutorials.xor import TUTORIAL_1, TUTORIAL_2, XOR_FIX_CANDIDATES, XOR_SETUPS, XorRun, XorSetup, xor_run
+from nn.tutorials.moons import MoonsResult, moons_study
+from nn.tutorials.xor import (
+    TUTORIAL_1,
+    TUTORIAL_2,
+    XOR_FIX_CANDIDATES,
+    XOR_SETUPS,
+    XorRun,
+    XorSetup,
+    xor_fixes,
+    xor_study,
+)
 
 __all__ = [
     "xor_record",
@@ -105,24 +114,21 @@ def collect(seeds: Iterable[int] = range(20), say: Progress = None) -> Record:
     data: Record = {"seeds": seeds, "xor": {}, "xor_fixes": [], "iris": {}, "moons": []}
     for setup in (TUTORIAL_1, TUTORIAL_2):
         say(f"xor {setup.name}: {len(seeds)} seeds x {setup.epochs} epochs")
-        data["xor"][setup.name] = [xor_record(xor_run(setup, seed)) for seed in seeds]
-    for label, changes in XOR_FIX_CANDIDATES:
-        say(f"xor tutorial2 changed: {label}")
-        setup = TUTORIAL_2.changed(label, **changes)
-        runs = [xor_run(setup, seed) for seed in seeds]
-        data["xor_fixes"].append(
-            {
-                "change": label,
-                "solved_seeds": [run.seed for run in runs if run.solved],
-                "final_losses": [run.final_loss for run in runs],
-            }
-        )
+        data["xor"][setup.name] = [xor_record(run) for run in xor_study(setup, seeds).runs]
+    say(f"xor: {len(XOR_FIX_CANDIDATES)} changes to tutorial 2")
+    for study in xor_fixes(TUTORIAL_2, XOR_FIX_CANDIDATES, seeds):
+        fix = {
+            "change": study.setup.change,
+            "solved_seeds": study.solved_seeds,
+            "final_losses": study.final_losses,
+        }
+        data["xor_fixes"].append(fix)
     say("iris: the tutorial's own seeds, then the tutorial's and the better setup per seed")
     data["iris"]["own_seeds"] = iris_record(iris_tutorial_run())
-    data["iris"]["tutorial"] = [iris_record(iris_tutorial_run(seed, seed)) for seed in seeds]
-    data["iris"]["better"] = [iris_record(iris_better_run(seed)) for seed in seeds]
+    for name in ("tutorial", "better"):
+        data["iris"][name] = [iris_record(run) for run in iris_study(name, seeds).runs]
     say("moons")
-    data["moons"] = [moons_record(moons_demo(seed=seed)) for seed in seeds]
+    data["moons"] = [moons_record(result) for result in moons_study(seeds)]
     return data
 
 
@@ -438,8 +444,8 @@ def fill(page: str, blocks: dict[str, str]) -> str:
     """``page`` with the body of every ``<!-- begin: NAME -->`` block replaced by ``blocks[NAME]``.
 
     Raises:
-        KeyError: if the page has a block that ``blocks`` lacks.
-        ValueError: if a block of ``blocks`` is missing from the page.
+        ValueError: if a block of ``blocks`` is missing from the page, or the page has a block
+            that ``blocks`` lacks.
 
     Example:
         >>> fill("a\\n<!-- begin: x -->\\nold\\n<!-- end: x -->\\nb", {"x": "new"})
@@ -449,6 +455,9 @@ def fill(page: str, blocks: dict[str, str]) -> str:
     missing = sorted(set(blocks) - set(found))
     if missing:
         raise ValueError(f"the page has no block for: {', '.join(missing)}")
+    unknown = sorted(set(found) - set(blocks))
+    if unknown:
+        raise ValueError(f"the page has blocks that nothing renders: {', '.join(unknown)}")
     return _BLOCK.sub(lambda m: m.group(1) + blocks[m.group("name")] + "\n" + m.group(4), page)
 
 

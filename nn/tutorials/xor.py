@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Value, no_grad
+from nn.datasets import xor
 from nn.layers import MLP
 from nn.losses import binary_cross_entropy, mse_loss
 from nn.metrics import predictions_array
@@ -56,8 +57,7 @@ __all__ = [
     "xor_fixes",
 ]
 
-XOR_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-XOR_TARGETS = np.array([0.0, 1.0, 1.0, 0.0])
+XOR_INPUTS, XOR_TARGETS = xor()  # (0,0) (0,1) (1,0) (1,1) -> 0 1 1 0
 HIDDEN = 4
 
 OBJECTIVES = ("half_sse", "mean_bce")
@@ -221,11 +221,6 @@ class XorStudy:
     @property
     def median_final_loss(self) -> float:
         return statistics.median(self.final_losses)
-
-    def logged_range(self, epoch: int) -> tuple[float, float]:
-        """The lowest and highest loss logged at ``epoch`` over the seeds."""
-        losses = [run.logged[epoch] for run in self.runs]
-        return min(losses), max(losses)
 
 
 def initial_weights(init_scale: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
