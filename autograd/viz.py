@@ -113,7 +113,7 @@ class GraphPicture(graphviz.Digraph):
     Everything else (``.source``, ``.render``, ``.pipe``, Jupyter's inline SVG) is graphviz's own.
     """
 
-    def pipe(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def pipe(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().pipe(*args, **kwargs)
         except graphviz.ExecutableNotFound as error:
@@ -121,7 +121,7 @@ class GraphPicture(graphviz.Digraph):
                 raise
             raise DotNotFoundError() from error
 
-    def render(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def render(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().render(*args, **kwargs)
         except graphviz.ExecutableNotFound as error:
