@@ -29,6 +29,7 @@ typecheck: $(VENV)/.installed-dev
 
 pytest: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --nbmake notebooks
 
 test: lint typecheck pytest
 
