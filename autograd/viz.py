@@ -9,8 +9,8 @@ How a picture reads:
 
 * one box per ``Value``: its label (if any), its data, its gradient (``show_grad=True``);
 * a small oval per op (``+``, ``*``, ``tanh``, ``dot`` ...) between its inputs and its result;
-  when an op has several inputs each edge names the argument (``1``, ``2``; ``w1``, ``x1``,
-  ``bias`` for ``dot``), so ``a + a`` shows two edges;
+  when an op has several inputs each edge carries the argument's index in ``node.parents``
+  (``0``, ``1``; ``w0``, ``x0``, ``bias`` for ``dot``), so ``a + a`` shows two edges;
 * fill colour and shape tell the kinds apart: parameters (rounded, orange), inputs (blue),
   constants (grey, dashed), intermediates (white), the output (green, bold); ``legend=True``
   adds a key;
@@ -33,8 +33,8 @@ Example:
     v1 [label="{ b | data -3 | grad 2 }" fillcolor="#fdd9b5" shape=Mrecord style=filled]
     v2 [label="{ c | data -6 | grad 1 }" fillcolor="#c7e9c0" penwidth=2 shape=record style="filled,bold"]
     v2_op [label="*" fontsize=10 shape=ellipse]
-    v0 -> v2_op [label=1]
-    v1 -> v2_op [label=2]
+    v0 -> v2_op [label=0]
+    v1 -> v2_op [label=1]
     v2_op -> v2
     }
 """
@@ -43,8 +43,8 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
 
 import graphviz
 import numpy as np
@@ -150,7 +150,7 @@ def save(graph: graphviz.Digraph, path: str | os.PathLike[str], format: str | No
     Returns the path written. Raises ``DotNotFoundError`` when ``dot`` is not installed.
     """
     path = os.fspath(path)
-    root, extension = os.path.splitext(path)
+    extension = os.path.splitext(path)[1]
     format = format or extension.lstrip(".") or "svg"
     if not extension:
         path = f"{path}.{format}"
@@ -164,7 +164,7 @@ def save(graph: graphviz.Digraph, path: str | os.PathLike[str], format: str | No
 
 
 def draw_graph(
-    root: Value,
+    root: Value | Sequence[Value],
     rankdir: str = "LR",
     max_nodes: int = 250,
     show_grad: bool = True,
@@ -179,7 +179,8 @@ def draw_graph(
     """Draw the computation graph that produced ``root``.
 
     Args:
-        root: the output value; everything it depends on is drawn.
+        root: the output value, or a list of outputs (a model with several); everything they
+            depend on is drawn.
         rankdir: layout direction, ``"LR"`` (inputs left, output right), ``"TB"``, ``"RL"``, ``"BT"``.
         max_nodes: draw at most this many values (those nearest the output); the rest are
             summarised by one note node.
@@ -197,7 +198,7 @@ def draw_graph(
         it, or read ``.source``.
 
     Raises:
-        TypeError: if ``root`` is not a ``Value``.
+        TypeError: if ``root`` is not a ``Value`` or a non-empty list of them.
         ValueError: for an unknown ``rankdir`` or a ``max_nodes``/``digits`` below 1.
 
     Example:
@@ -211,14 +212,15 @@ def draw_graph(
         >>> 'label="{ x | data 0.5 | grad 0.8399 }"' in dot.source
         True
     """
-    _check_arguments(root, rankdir, max_nodes, digits)
+    roots = _check_arguments(root, rankdir, max_nodes, digits)
     param_set = set(parameters) if parameters is not None else None
     input_set = set(inputs) if inputs is not None else set()
     labels = labels or {}
 
-    order = topological_order(root)
+    order = topological_order(roots[0]) if len(roots) == 1 else _joint_order(roots)
     number = {node: i for i, node in enumerate(order)}
-    kept = _nearest_to_root(root, max_nodes) if len(order) > max_nodes else set(order)
+    kept = _nearest_to_roots(roots, max_nodes) if len(order) > max_nodes else set(order)
+    root_set = set(roots)
     horizontal = rankdir in ("LR", "RL")
 
     graph = GraphPicture(
@@ -232,7 +234,7 @@ def draw_graph(
     for node in order:
         if node not in kept:
             continue
-        kind = _kind(node, root, param_set, input_set)
+        kind = _kind(node, root_set, param_set, input_set)
         if kind not in kinds_present:
             kinds_present.append(kind)
         label = labels.get(node, node.label)
@@ -268,21 +270,38 @@ def draw_graph(
 draw_dot = draw_graph
 
 
-def _check_arguments(root: Any, rankdir: str, max_nodes: int, digits: int) -> None:
-    if not isinstance(root, Value):
-        raise TypeError(f"draw_graph needs a Value (the graph's output), got {type(root).__name__}")
+def _check_arguments(root: Any, rankdir: str, max_nodes: int, digits: int) -> tuple[Value, ...]:
+    roots = tuple(root) if isinstance(root, (list, tuple)) else (root,)
+    if not roots or not all(isinstance(r, Value) for r in roots):
+        raise TypeError(
+            f"draw_graph needs a Value (the graph's output) or a non-empty list of Values, got {root!r:.80}"
+        )
     if rankdir not in _RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive integer, got {max_nodes!r}")
     if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
         raise ValueError(f"digits must be a positive integer, got {digits!r}")
+    return roots
 
 
-def _nearest_to_root(root: Value, max_nodes: int) -> set[Value]:
-    """The first ``max_nodes`` values met walking back from ``root`` breadth-first."""
-    kept = {root}
-    queue = deque([root])
+class _Outputs:
+    """A stand-in node whose parents are several outputs: one walk orders them all."""
+
+    __slots__ = ("_prev",)
+
+    def __init__(self, roots: tuple[Value, ...]) -> None:
+        self._prev = roots
+
+
+def _joint_order(roots: tuple[Value, ...]) -> list[Value]:
+    return topological_order(cast(Value, _Outputs(roots)))[:-1]
+
+
+def _nearest_to_roots(roots: tuple[Value, ...], max_nodes: int) -> set[Value]:
+    """The first ``max_nodes`` values met walking back from the outputs breadth-first."""
+    kept = set(roots[:max_nodes])
+    queue = deque(roots[:max_nodes])
     while queue and len(kept) < max_nodes:
         for parent in queue.popleft()._prev:
             if parent not in kept:
@@ -293,8 +312,8 @@ def _nearest_to_root(root: Value, max_nodes: int) -> set[Value]:
     return kept
 
 
-def _kind(node: Value, root: Value, parameters: set[Value] | None, inputs: set[Value]) -> str:
-    if node is root:
+def _kind(node: Value, roots: set[Value], parameters: set[Value] | None, inputs: set[Value]) -> str:
+    if node in roots:
         return "output"
     if node._prev:
         return "intermediate"
@@ -346,15 +365,16 @@ def _op_text(node: Value) -> str:
 
 
 def _argument_names(node: Value) -> list[str]:
-    """Edge labels: none for a one-input op, else the argument's position or role."""
+    """Edge labels: none for a one-input op, else the argument's index in ``node.parents``
+    (``dot``: ``w0, w1, ..., x0, x1, ..., bias``)."""
     count = len(node._prev)
     if count == 1:
         return [""]
     if node.op == "dot":
         n = count // 2
-        names = [f"w{i + 1}" for i in range(n)] + [f"x{i + 1}" for i in range(n)]
+        names = [f"w{i}" for i in range(n)] + [f"x{i}" for i in range(n)]
         return names + (["bias"] if count % 2 else [])
-    return [str(i + 1) for i in range(count)]
+    return [str(i) for i in range(count)]
 
 
 def _add_legend(graph: graphviz.Digraph, kinds: list[str]) -> None:

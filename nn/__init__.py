@@ -14,6 +14,7 @@ Example:
     [True, False]
 """
 
+from nn.draw import draw_model
 from nn.init import Normal, ScaledUniform, Uniform
 from nn.layers import MLP, Layer, Neuron
 from nn.losses import (
@@ -42,4 +43,5 @@ __all__ = [
     "Optimizer",
     "SGD",
     "Adam",
+    "draw_model",
 ]

@@ -45,8 +45,8 @@ def test_product_graph_has_exact_nodes_edges_labels_and_colours():
         'v2 [label="{ c | data -6 | grad 1 }" fillcolor="#c7e9c0" penwidth=2 shape=record '
         'style="filled,bold"]',
         'v2_op [label="*" fontsize=10 shape=ellipse]',
-        "v0 -> v2_op [label=1]",
-        "v1 -> v2_op [label=2]",
+        "v0 -> v2_op [label=0]",
+        "v1 -> v2_op [label=1]",
         "v2_op -> v2",
         "}",
     ]
@@ -63,7 +63,7 @@ def test_a_plus_a_draws_two_edges_with_argument_positions():
     b = a + a
     b.backward()
     graph = draw_graph(b)
-    assert _edges(graph) == ["v0 -> v1_op [label=1]", "v0 -> v1_op [label=2]", "v1_op -> v1"]
+    assert _edges(graph) == ["v0 -> v1_op [label=0]", "v0 -> v1_op [label=1]", "v1_op -> v1"]
     assert "grad 2" in _node_line(graph, "v0")
 
 
@@ -72,8 +72,8 @@ def test_subtraction_edges_say_which_side_each_input_is_on():
     graph = draw_graph(y - x)
     assert "{ y | data 1" in _node_line(graph, "v0")  # parents are visited in order: y, x
     assert "{ x | data 5" in _node_line(graph, "v1")
-    assert "v0 -> v2_op [label=1]" in _edges(graph)
-    assert "v1 -> v2_op [label=2]" in _edges(graph)
+    assert "v0 -> v2_op [label=0]" in _edges(graph)
+    assert "v1 -> v2_op [label=1]" in _edges(graph)
     assert 'label="-"' in _node_line(graph, "v2_op")
 
 
@@ -82,7 +82,7 @@ def test_dot_node_names_weights_inputs_and_bias():
     out = dot(w, [0.35, 0.7], bias=Value(0.1, label="b"))
     graph = draw_graph(out)
     labels = sorted(re.findall(r"\[label=(\w+)\]", "\n".join(_edges(graph))))
-    assert labels == ["bias", "w1", "w2", "x1", "x2"]
+    assert labels == ["bias", "w0", "w1", "x0", "x1"]
     assert "label=dot" in graph.source
 
 
@@ -283,3 +283,24 @@ def test_picture_is_a_graph_picture_subclass_of_digraph():
     graph = _product_graph()
     assert type(graph) is GraphPicture
     assert isinstance(graph.copy(), GraphPicture)
+
+
+def test_several_outputs_are_drawn_together_each_as_an_output():
+    x = Value(0.5, label="x")
+    shared = x * 3.0
+    first, second = shared.tanh(), shared.exp()
+    graph = draw_graph([first, second])
+    order = topological_order(first) + [second]
+    output_fill = KIND_STYLES["output"]["fillcolor"]
+    assert output_fill in _node_line(graph, f"v{len(order) - 2}")
+    assert output_fill in _node_line(graph, f"v{len(order) - 1}")
+    assert graph.source.count(output_fill) == 2
+    assert graph.source.count('label="{ x | data 0.5') == 1  # the shared part is drawn once
+    assert draw_graph((first, second)).source == graph.source
+
+
+def test_empty_or_mixed_output_lists_are_rejected():
+    with pytest.raises(TypeError, match="non-empty list of Values"):
+        draw_graph([])
+    with pytest.raises(TypeError, match="non-empty list of Values"):
+        draw_graph([Value(1.0), 2.0])  # type: ignore[list-item]
