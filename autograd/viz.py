@@ -79,7 +79,7 @@ KIND_STYLES: dict[str, dict[str, str]] = {
     "output": {"shape": "record", "style": "filled,bold", "fillcolor": "#c7e9c0", "penwidth": "2"},
 }
 _LEGEND_TEXT = {
-    "parameter": "parameter (a leaf that gets .grad)",
+    "parameter": "parameter",
     "input": "input",
     "constant": "constant",
     "intermediate": "intermediate",
