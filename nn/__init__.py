@@ -14,6 +14,7 @@ Example:
     [True, False]
 """
 
+from nn.datasets import IRIS_CLASSES, IRIS_FEATURES, iris, moons, one_hot, standardize, train_test_split, xor
 from nn.draw import draw_model
 from nn.init import Normal, ScaledUniform, Uniform
 from nn.layers import MLP, Layer, Neuron
@@ -24,8 +25,10 @@ from nn.losses import (
     hinge_loss,
     mse_loss,
 )
+from nn.metrics import accuracy
 from nn.module import Module
 from nn.optim import SGD, Adam, Optimizer
+from nn.train import History, fit
 
 __all__ = [
     "Module",
@@ -43,5 +46,16 @@ __all__ = [
     "Optimizer",
     "SGD",
     "Adam",
+    "fit",
+    "History",
+    "accuracy",
+    "xor",
+    "iris",
+    "moons",
+    "train_test_split",
+    "one_hot",
+    "standardize",
+    "IRIS_FEATURES",
+    "IRIS_CLASSES",
     "draw_model",
 ]
