@@ -41,7 +41,14 @@ net = MLP.from_weights(
     output_activation="sigmoid",
 )
 (h1, h2), (out_unit,) = (layer.neurons for layer in net.layers)
-names = {"w11": h1.w[0], "w21": h1.w[1], "w12": h2.w[0], "w22": h2.w[1], "w13": out_unit.w[0], "w23": out_unit.w[1]}
+names = {
+    "w11": h1.w[0],
+    "w21": h1.w[1],
+    "w12": h2.w[0],
+    "w22": h2.w[1],
+    "w13": out_unit.w[0],
+    "w23": out_unit.w[1],
+}
 for name, weight in names.items():
     weight.label = name
 net

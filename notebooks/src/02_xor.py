@@ -52,7 +52,10 @@ def mse(predictions, targets):
 def train(setup, seed=0):
     w_in, w_out = initial_weights(setup.init_scale, seed)
     model = MLP.from_weights(
-        [w_in.T, w_out.T], biases=[np.zeros(4), np.zeros(1)], activation="sigmoid", output_activation="sigmoid"
+        [w_in.T, w_out.T],
+        biases=[np.zeros(4), np.zeros(1)],
+        activation="sigmoid",
+        output_activation="sigmoid",
     )
     start = time.perf_counter()
     history = fit(
@@ -103,7 +106,9 @@ with np.printoptions(precision=4):
 # accuracy on the four points.
 
 # %%
-fig = plot_history({"tutorial 1": history_1, "tutorial 2": history_2}, metrics=["mse", "accuracy"], log_loss=True)
+fig = plot_history(
+    {"tutorial 1": history_1, "tutorial 2": history_2}, metrics=["mse", "accuracy"], log_loss=True
+)
 
 # %% [markdown]
 # ## 3. Decision boundaries
@@ -135,7 +140,9 @@ fixed_setup = TUTORIAL_2.changed("init 1, lr 0.5", init_scale=1.0, lr=0.5)
 fixed = xor_study(fixed_setup, seeds)
 for study in (as_written, fixed):
     print(f"{study.setup.description}:")
-    print(f"  solved {study.solved_count} of {len(study.runs)} seeds; median final MSE {study.median_final_loss:.4f}")
+    print(
+        f"  solved {study.solved_count} of {len(study.runs)} seeds; median final MSE {study.median_final_loss:.4f}"
+    )
 
 # %% [markdown]
 # Tutorial 1 (standard-normal weights, 10,000 epochs) is the robust one; run

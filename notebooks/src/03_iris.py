@@ -19,11 +19,28 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from autograd import no_grad
-from nn import IRIS_CLASSES, IRIS_FEATURES, MLP, SGD, Adam, accuracy, cross_entropy, fit, iris, mse_loss
-from nn import one_hot, standardize
+from nn import (
+    IRIS_CLASSES,
+    IRIS_FEATURES,
+    MLP,
+    SGD,
+    Adam,
+    accuracy,
+    cross_entropy,
+    fit,
+    iris,
+    mse_loss,
+    one_hot,
+    standardize,
+)
 from nn.plots import plot_confusion_matrix, plot_history
-from nn.tutorials.iris import TUTORIAL_SPLIT_SEED, TUTORIAL_WEIGHT_SEED, iris_better_run, iris_study
-from nn.tutorials.iris import tutorial_split
+from nn.tutorials.iris import (
+    TUTORIAL_SPLIT_SEED,
+    TUTORIAL_WEIGHT_SEED,
+    iris_better_run,
+    iris_study,
+    tutorial_split,
+)
 
 X, labels = iris()
 train, test = tutorial_split(TUTORIAL_SPLIT_SEED)  # the tutorial's 130 / 20 split
@@ -33,6 +50,7 @@ print("feature means (cm):", X[train].mean(axis=0).round(2), "std:", X[train].st
 
 # %% [markdown]
 # ## 1. The tutorial's setup
+
 
 # %%
 def tutorial_loss(predictions, targets):
@@ -124,7 +142,10 @@ fig.tight_layout()
 plt.show()
 for name, scores in (("tutorial", tutorial_test_scores), ("better", better_test_scores)):
     predicted = np.stack([s.data for s in scores], axis=1).argmax(axis=1)
-    print(f"{name:8s} predicts per class:", dict(zip(IRIS_CLASSES, np.bincount(predicted, minlength=3).tolist())))
+    print(
+        f"{name:8s} predicts per class:",
+        dict(zip(IRIS_CLASSES, np.bincount(predicted, minlength=3).tolist())),
+    )
 
 # %% [markdown]
 # The tutorial's network never predicts versicolor at all: it reaches its 80% by calling every

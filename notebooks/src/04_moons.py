@@ -12,7 +12,6 @@ import random
 import time
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 from autograd import sum_values, topological_order
 from nn import MLP, SGD, draw_model, fit, hinge_loss, moons
@@ -47,8 +46,16 @@ def schedule(step):
 
 
 start = time.perf_counter()
-history = fit(model, X, y, loss=demo_loss, optimizer=SGD(model, lr=schedule), epochs=100, metrics=["accuracy"],
-              progress=False)
+history = fit(
+    model,
+    X,
+    y,
+    loss=demo_loss,
+    optimizer=SGD(model, lr=schedule),
+    epochs=100,
+    metrics=["accuracy"],
+    progress=False,
+)
 seconds = time.perf_counter() - start
 print(f"100 steps in {seconds:.2f} s ({1000 * seconds / 100:.1f} ms a step); {history}")
 
@@ -104,6 +111,7 @@ if micrograd is not None:
 # whole batch through **one** graph whose values hold one number per sample, so the graph is
 # ten times smaller and numpy does the per-sample arithmetic. We time a few steps of each.
 
+
 # %%
 def seconds_per_step(vectorize, steps):
     random.seed(1337)
@@ -113,7 +121,16 @@ def seconds_per_step(vectorize, steps):
         return hinge_loss(scores, targets) + 1e-4 * sum_values([p * p for p in fresh.parameters()])
 
     start = time.perf_counter()
-    fit(fresh, X, y, loss=loss, optimizer=SGD(fresh, lr=schedule), epochs=steps, progress=False, vectorize=vectorize)
+    fit(
+        fresh,
+        X,
+        y,
+        loss=loss,
+        optimizer=SGD(fresh, lr=schedule),
+        epochs=steps,
+        progress=False,
+        vectorize=vectorize,
+    )
     return (time.perf_counter() - start) / steps
 
 
@@ -128,8 +145,10 @@ for name, t in timings.items():
 
 batched_loss = demo_loss(model(X), y)
 per_sample_loss = demo_loss([model(x) for x in X], y)
-print(f"\ngraph size: batched {len(topological_order(batched_loss)):,} nodes, "
-      f"per sample {len(topological_order(per_sample_loss)):,} nodes")
+print(
+    f"\ngraph size: batched {len(topological_order(batched_loss)):,} nodes, "
+    f"per sample {len(topological_order(per_sample_loss)):,} nodes"
+)
 
 # %% [markdown]
 # Timings vary with the machine and its load, but the order does not: the batched graph is

@@ -23,6 +23,7 @@ from autograd import Value, grad, gradcheck, hessian, numeric_grad
 # Take $f(x) = x \sin x + e^{x/4}$. By hand, $f'(x) = \sin x + x\cos x + \tfrac14 e^{x/4}$.
 # Backpropagation should agree to the last digit or two.
 
+
 # %%
 def f(x):
     return x * x.sin() + (x / 4).exp()
@@ -84,6 +85,7 @@ plt.show()
 # `AssertionError` naming each argument that disagrees. `numeric_grad` gives the
 # finite differences alone.
 
+
 # %%
 def g(a, b):
     return (a * b).tanh() + (a / b).log() * b.sqrt()
@@ -140,6 +142,7 @@ print("60 random points: backpropagation and finite differences agree")
 # Point the same property at `relu` with inputs that include 0, and Hypothesis finds the kink
 # and reports the simplest input that breaks it:
 
+
 # %%
 @settings(max_examples=100, derandomize=True, database=None, deadline=None)
 @given(st.floats(-2, 2))
@@ -162,6 +165,7 @@ except AssertionError as error:
 # By hand, $f''(x) = 2\cos x - x \sin x + \tfrac1{16} e^{x/4}$. We check it against the
 # formula and against a central difference *of the first derivative*.
 
+
 # %%
 def f_second_exact(x):
     return 2 * math.cos(x) - x * math.sin(x) + math.exp(x / 4) / 16
@@ -182,6 +186,7 @@ print(f"\nthird derivative at 2: {d3(2.0):+.8f} (finite difference of the second
 # %% [markdown]
 # `hessian(f)` collects all second derivatives of a function of several variables. It must
 # be symmetric, and each row must be the finite difference of the gradient:
+
 
 # %%
 def h_fn(x, y):
