@@ -304,3 +304,14 @@ def test_empty_or_mixed_output_lists_are_rejected():
         draw_graph([])
     with pytest.raises(TypeError, match="non-empty list of Values"):
         draw_graph([Value(1.0), 2.0])  # type: ignore[list-item]
+
+
+def test_a_lone_leaf_is_the_output_and_non_finite_numbers_are_shown():
+    graph = draw_graph(Value(1.0, label="only"))
+    assert _lines(graph)[4:] == [
+        'v0 [label="{ only | data 1 | grad 0 }" fillcolor="#c7e9c0" penwidth=2 shape=record '
+        'style="filled,bold"]',
+        "}",
+    ]
+    source = draw_graph(Value(float("nan")) * Value(float("inf"))).source
+    assert "{ data nan | grad 0 }" in source and "{ data inf | grad 0 }" in source
