@@ -32,13 +32,14 @@ import dataclasses
 import statistics
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any
 
 import numpy as np
 
 from autograd import Value, no_grad
 from nn.layers import MLP
 from nn.losses import binary_cross_entropy, mse_loss
+from nn.metrics import predictions_array
 from nn.optim import SGD
 
 __all__ = [
@@ -87,12 +88,14 @@ class XorSetup:
     objective: str
     log_every: int
     printed_losses: Mapping[int, float] = field(default_factory=dict)
-    printed_predictions: Optional[tuple[float, ...]] = None
+    printed_predictions: tuple[float, ...] | None = None
     change: str = ""
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
-            raise ValueError(f"unknown objective {self.objective!r}; valid: {', '.join(map(repr, OBJECTIVES))}")
+            raise ValueError(
+                f"unknown objective {self.objective!r}; valid: {', '.join(map(repr, OBJECTIVES))}"
+            )
         for what in ("epochs", "log_every"):
             value = getattr(self, what)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -230,7 +233,7 @@ def initial_weights(init_scale: float, seed: int) -> tuple[np.ndarray, np.ndarra
     return rng.randn(2, HIDDEN) * init_scale, rng.randn(HIDDEN, 1) * init_scale
 
 
-def _objective(name: str) -> Callable[[Value, np.ndarray], Value]:
+def _objective(name: str) -> Callable[[Any, np.ndarray], Value]:
     if name == "half_sse":
         return lambda pred, y: 0.5 * mse_loss(pred, y, reduction="sum")
     # binary_cross_entropy of a sigmoid output works from the sigmoid's input, so its gradient
@@ -245,8 +248,8 @@ def _mse(predictions: np.ndarray) -> float:
 def xor_run(
     setup: XorSetup,
     seed: int,
-    epochs: Optional[int] = None,
-    on_epoch: Optional[Callable[[], None]] = None,
+    epochs: int | None = None,
+    on_epoch: Callable[[], None] | None = None,
 ) -> XorRun:
     """Train the XOR network once, as ``setup`` says, from the weights of ``seed``.
 
@@ -275,7 +278,7 @@ def xor_run(
     for epoch in range(epochs):
         prediction = model(XOR_INPUTS)
         if epoch % setup.log_every == 0:
-            logged[epoch] = _mse(prediction.data)
+            logged[epoch] = _mse(predictions_array(prediction))
         loss = objective(prediction, XOR_TARGETS)
         optimizer.zero_grad()
         loss.backward()
@@ -283,15 +286,15 @@ def xor_run(
         if on_epoch is not None:
             on_epoch()
     with no_grad():
-        final = model(XOR_INPUTS).data
+        final = predictions_array(model(XOR_INPUTS))
     return XorRun(seed, logged, _mse(final), tuple(float(p) for p in final))
 
 
 def xor_study(
     setup: XorSetup,
     seeds: Iterable[int] = range(20),
-    epochs: Optional[int] = None,
-    on_epoch: Optional[Callable[[], None]] = None,
+    epochs: int | None = None,
+    on_epoch: Callable[[], None] | None = None,
 ) -> XorStudy:
     """Train ``setup`` once per seed (20 seeds by default).
 
@@ -307,7 +310,7 @@ def xor_fixes(
     base: XorSetup = TUTORIAL_2,
     candidates: Iterable[tuple[str, dict[str, float]]] = XOR_FIX_CANDIDATES,
     seeds: Iterable[int] = range(20),
-    on_epoch: Optional[Callable[[], None]] = None,
+    on_epoch: Callable[[], None] | None = None,
 ) -> list[XorStudy]:
     """One study per candidate change of ``base`` (see :data:`XOR_FIX_CANDIDATES`)."""
     seeds = list(seeds)
