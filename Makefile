@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+LINT_PATHS := autograd nn tests $(wildcard benchmarks)
 
 .PHONY: demo test lint typecheck pytest bench clean
 
@@ -22,14 +23,15 @@ demo: $(VENV)/.installed-base
 	$(BIN)/python -m nn xor
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check autograd nn tests benchmarks
-	$(BIN)/ruff format --check autograd nn tests benchmarks
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
 pytest: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --nbmake notebooks
 
 test: lint typecheck pytest
 

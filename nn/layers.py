@@ -20,8 +20,6 @@ Example:
 
 from __future__ import annotations
 
-import math
-import numbers
 import random
 from collections.abc import Callable, Sequence
 from typing import Any, Union
@@ -30,6 +28,7 @@ import numpy as np
 
 from autograd import Value, dot
 from nn.init import Initializer, RandomSource, resolve_init
+from nn.inputs import Inputs, as_input_values, finite_array, finite_number
 from nn.module import Module
 
 __all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS"]
@@ -42,7 +41,6 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "linear": None,
 }
 
-Inputs = Union[Sequence[Any], np.ndarray, Value]
 InitArg = Union[str, Initializer]
 
 
@@ -86,9 +84,9 @@ class Neuron(Module):
         cls, weights: Sequence[float], bias: float | None = None, activation: str = "relu"
     ) -> Neuron:
         """A neuron with the given weights and bias (``bias=None``: no bias)."""
-        row = _finite_array(weights, "weights", ndim=1)
+        row = finite_array(weights, "weights", ndim=1)
         neuron = cls.__new__(cls)
-        neuron._setup(list(row), None if bias is None else _finite_number(bias, "bias"), activation)
+        neuron._setup(list(row), None if bias is None else finite_number(bias, "bias"), activation)
         return neuron
 
     def _setup(self, weights: list[float], bias: float | None, activation: str) -> None:
@@ -102,7 +100,7 @@ class Neuron(Module):
         return len(self.w)
 
     def __call__(self, x: Inputs) -> Value:
-        return self._forward(_as_inputs(x, self.nin, "Neuron"))
+        return self._forward(as_input_values(x, self.nin, "Neuron"))
 
     def _forward(self, inputs: list[Value]) -> Value:
         total = dot(self.w, inputs, self.b)
@@ -150,11 +148,11 @@ class Layer(Module):
         This is PyTorch's ``nn.Linear.weight`` layout; a numpy tutorial's ``W`` of shape
         ``(nin, nout)`` is ``W.T`` here. ``biases`` (length ``nout``) or ``None`` for no biases.
         """
-        matrix = _finite_array(weights, "weights", ndim=2)
+        matrix = finite_array(weights, "weights", ndim=2)
         if biases is None:
             bias_list: list[float | None] = [None] * len(matrix)
         else:
-            bias_array = _finite_array(biases, "biases", ndim=1)
+            bias_array = finite_array(biases, "biases", ndim=1)
             if len(bias_array) != len(matrix):
                 raise ValueError(f"{len(matrix)} neurons need {len(matrix)} biases, got {len(bias_array)}")
             bias_list = [float(b) for b in bias_array]
@@ -180,7 +178,7 @@ class Layer(Module):
         return self.neurons[0].b is not None
 
     def __call__(self, x: Inputs) -> list[Value]:
-        return self._forward(_as_inputs(x, self.nin, "Layer"))
+        return self._forward(as_input_values(x, self.nin, "Layer"))
 
     def _forward(self, inputs: list[Value]) -> list[Value]:
         return [neuron._forward(inputs) for neuron in self.neurons]
@@ -229,6 +227,8 @@ class MLP(Module):
         rng: RandomSource | None = None,
     ) -> None:
         _check_size(nin, "nin")
+        if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
+            sizes = sizes.tolist()
         if isinstance(sizes, (int, np.integer)) or not isinstance(sizes, Sequence) or len(sizes) == 0:
             raise ValueError(f"sizes must be a non-empty list of layer sizes such as [16, 1], got {sizes!r}")
         for size in sizes:
@@ -307,7 +307,7 @@ class MLP(Module):
         }
 
     def __call__(self, x: Inputs) -> Union[Value, list[Value]]:
-        values = _as_inputs(x, self.nin, "MLP")
+        values = as_input_values(x, self.nin, "MLP")
         for layer in self.layers:
             values = layer._forward(values)
         return values[0] if len(values) == 1 else values
@@ -341,74 +341,3 @@ def _random_source(seed: int | None, rng: RandomSource | None) -> RandomSource:
     if seed is not None:
         return random.Random(seed)
     return random  # the module's global generator, as in micrograd
-
-
-def _finite_number(x: Any, what: str) -> float:
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
-    if not math.isfinite(x):
-        raise ValueError(f"{what} must be finite, got {x!r}")
-    return float(x)
-
-
-def _finite_array(x: Any, what: str, ndim: int) -> np.ndarray:
-    try:
-        array = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{what} must be a {ndim}-D array of real numbers, got {x!r}") from None
-    if array.ndim != ndim or array.size == 0:
-        raise ValueError(f"{what} must be a non-empty {ndim}-D array, got shape {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{what} must be finite, got {x!r}")
-    return array
-
-
-def _as_inputs(x: Inputs, nin: int, who: str) -> list[Value]:
-    """One sample (``nin`` numbers or values) or a ``(B, nin)`` batch, as ``nin`` values."""
-    if isinstance(x, Value):
-        x = [x]
-    if isinstance(x, np.ndarray) or (
-        isinstance(x, (list, tuple)) and any(isinstance(item, (list, tuple, np.ndarray)) for item in x)
-    ):
-        return _array_inputs(x, nin, who)
-    if not isinstance(x, Sequence) or isinstance(x, str):
-        raise TypeError(
-            f"{who} expects a list of {nin} numbers or Values, or an array of shape (batch, {nin}); "
-            f"got {type(x).__name__}"
-        )
-    if len(x) != nin:
-        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
-    values = []
-    for i, item in enumerate(x):
-        if isinstance(item, Value):
-            values.append(item)
-        else:
-            values.append(Value(_finite_number(item, f"{who} input {i}")))
-    return values
-
-
-def _array_inputs(x: Any, nin: int, who: str) -> list[Value]:
-    try:
-        array = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{who} expects numbers; could not read the input as a numeric array") from None
-    if array.ndim == 1:
-        if len(array) != nin:
-            raise ValueError(f"{who} expects {nin} inputs, got {len(array)}")
-    elif array.ndim == 2:
-        if array.shape[1] != nin:
-            raise ValueError(
-                f"{who} expects {nin} inputs, got {array.shape[1]} "
-                f"(a batch must have shape (batch, {nin}), got {array.shape})"
-            )
-        if array.shape[0] == 0:
-            raise ValueError(f"{who} got an empty batch (shape {array.shape})")
-    else:
-        raise ValueError(
-            f"{who} expects one sample or a 2-D batch of shape (batch, {nin}), got shape {array.shape}"
-        )
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{who} inputs must be finite; got NaN or infinity")
-    if array.ndim == 1:
-        return [Value(float(v)) for v in array]
-    return [Value(np.ascontiguousarray(column)) for column in array.T]

@@ -56,6 +56,10 @@ def test_mlp_with_a_one_neuron_hidden_layer_works():
     assert model.num_parameters() == 16 * 3 + 17 + 2
 
 
+def test_sizes_may_be_a_tuple_or_an_array():
+    assert MLP(2, (3, 1), seed=0).sizes == MLP(2, np.array([3, 1]), seed=0).sizes == [3, 1]
+
+
 def test_mlp_output_is_a_value_or_a_list():
     assert isinstance(MLP(2, [3, 1], seed=0)([1.0, 2.0]), Value)
     out = MLP(2, [3, 4], seed=0)([1.0, 2.0])
