@@ -114,7 +114,7 @@ class XorSetup:
         return dataclasses.replace(
             self,
             name=f"{self.name}+{label}",
-            description=f"{self.description}, {label}",
+            description=f"{self.description}; changed: {label}",
             printed_losses={},
             printed_predictions=None,
             change=label,
