@@ -11,6 +11,7 @@ Example:
     0.8
 """
 
+from autograd.anomaly import AnomalyError, detect_anomaly
 from autograd.backward import backward, gradients, topological_order
 from autograd.functional import grad, hessian, value_and_grad
 from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
@@ -36,4 +37,6 @@ __all__ = [
     "OPS",
     "Op",
     "register_op",
+    "detect_anomaly",
+    "AnomalyError",
 ]

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd.anomaly import _AnomalyMode, _building_derivatives, _check_gradients
 from autograd.grad_mode import enable_grad
 from autograd.value import Value, _constant
 
@@ -72,11 +73,14 @@ def backward(root: Value, seed: Any = 1.0) -> None:
         if node._prev:
             node.grad = 0.0
     root.grad += _seed_like(root.data, seed)
+    check = _AnomalyMode.enabled
     for node in reversed(order):
         parents = node._prev
         if not parents:
             continue
         grads = node._op.vjp(node.grad, node.data, *[p.data for p in parents])  # type: ignore[union-attr]
+        if check:
+            _check_gradients(node, node.grad, grads)
         if type(node.data) is _ndarray:
             for parent, grad in zip(parents, grads):
                 if type(parent.data) is not _ndarray:
@@ -105,7 +109,7 @@ def gradients(
     targets = set(wrt)
     grads: dict[Value, Any] = {}
     if create_graph:
-        with enable_grad():
+        with enable_grad(), _building_derivatives():
             grads[root] = _constant(_seed_like(root.data, _plain(seed)))
             _accumulate(order, grads, targets, lambda node: node, lambda node: node._prev)
     else:
@@ -125,6 +129,7 @@ def _accumulate(order: list[Value], grads: dict[Value, Any], keep: set[Value], o
 
     A gradient is dropped once it has been passed on, unless its node is in ``keep``.
     """
+    check = _AnomalyMode.enabled
     for node in reversed(order):
         if not node._prev:
             continue
@@ -132,6 +137,8 @@ def _accumulate(order: list[Value], grads: dict[Value, Any], keep: set[Value], o
         if g is None:
             continue
         local = node._op.vjp(g, out_of(node), *inputs_of(node))  # type: ignore[union-attr]
+        if check:
+            _check_gradients(node, g, local)
         batched = type(node.data) is _ndarray
         for parent, grad in zip(node._prev, local):
             if batched and type(parent.data) is not _ndarray:

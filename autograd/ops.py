@@ -74,7 +74,8 @@ def _call(name: str, x: Any) -> Any:
 
 def _data(x: Any) -> Any:
     """The plain number(s) behind ``x``: used where a rule only needs a constant (a step)."""
-    return getattr(x, "data", x)
+    # An ndarray has a ``.data`` attribute too (a memoryview): only a Value is unwrapped.
+    return x if type(x) is _ndarray else getattr(x, "data", x)
 
 
 def _is_array(x: Any) -> bool:

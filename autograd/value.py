@@ -17,6 +17,7 @@ from typing import Any, Union
 
 import numpy as np
 
+from autograd.anomaly import _AnomalyMode, _on_new_node
 from autograd.grad_mode import _GradMode
 from autograd.ops import OPS, Op
 
@@ -65,6 +66,8 @@ def _result(data: Any, op: Op, parents: tuple[Value, ...]) -> Value:
     else:
         node._op = None
         node._prev = ()
+    if _AnomalyMode.enabled:
+        _on_new_node(node, op.name, parents)
     return node
 
 
