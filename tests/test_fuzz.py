@@ -178,7 +178,9 @@ def _central_difference(program: list[Any], inputs: list[float], i: int, h: floa
     return (plus[-1].data - minus[-1].data) / (2 * h), plus_sides, minus_sides  # type: ignore[return-value]
 
 
-def _check_gradients_where_smooth(program: list[Any], inputs: list[float], leaves: list[Value], values, sides):
+def _check_gradients_where_smooth(
+    program: list[Any], inputs: list[float], leaves: list[Value], values: list[Value], sides: tuple[Any, ...]
+) -> None:
     root = values[-1]
     grads = gradients(root, leaves)
     root.backward()
@@ -186,7 +188,8 @@ def _check_gradients_where_smooth(program: list[Any], inputs: list[float], leave
         assert leaf.grad == pytest.approx(g, rel=1e-12, abs=1e-300, nan_ok=True)
     with_graph = gradients(root, leaves, create_graph=True)
     for g, g_graph in zip(grads, with_graph, strict=True):
-        assert float(getattr(g_graph, "data", g_graph)) == pytest.approx(g, rel=1e-12, abs=1e-300, nan_ok=True)
+        g_graph = float(getattr(g_graph, "data", g_graph))
+        assert g_graph == pytest.approx(g, rel=1e-12, abs=1e-300, nan_ok=True)
 
     if not _smooth(values, sides):
         event("not smooth at the inputs")
