@@ -91,9 +91,7 @@ def backward(root: Value, seed: Any = 1.0) -> None:
                 parent.grad += grad
 
 
-def gradients(
-    root: Value, wrt: Sequence[Value], seed: Any = 1.0, create_graph: bool = False
-) -> list[Any]:
+def gradients(root: Value, wrt: Sequence[Value], seed: Any = 1.0, create_graph: bool = False) -> list[Any]:
     """d(root)/d(x) for each ``x`` in ``wrt``, without touching any ``.grad``.
 
     Args:
@@ -114,9 +112,7 @@ def gradients(
             _accumulate(order, grads, targets, lambda node: node, lambda node: node._prev)
     else:
         grads[root] = _seed_like(root.data, seed)
-        _accumulate(
-            order, grads, targets, lambda node: node.data, lambda node: [p.data for p in node._prev]
-        )
+        _accumulate(order, grads, targets, lambda node: node.data, lambda node: [p.data for p in node._prev])
     return [grads.get(x, 0.0) for x in wrt]
 
 
@@ -124,7 +120,9 @@ def _plain(x: Any) -> Any:
     return x.data if isinstance(x, Value) else x
 
 
-def _accumulate(order: list[Value], grads: dict[Value, Any], keep: set[Value], out_of: Any, inputs_of: Any) -> None:
+def _accumulate(
+    order: list[Value], grads: dict[Value, Any], keep: set[Value], out_of: Any, inputs_of: Any
+) -> None:
     """Walk ``order`` backwards, pushing each node's gradient to its parents (dict, not ``.grad``).
 
     A gradient is dropped once it has been passed on, unless its node is in ``keep``.

@@ -38,11 +38,15 @@ def _normalise_argnums(argnums: ArgNums, nargs: int) -> tuple[int, ...]:
         raise ValueError("argnums must name at least one argument")
     for n in nums:
         if not isinstance(n, int) or not -nargs <= n < nargs:
-            raise ValueError(f"argnums {argnums!r} out of range for a function called with {nargs} argument(s)")
+            raise ValueError(
+                f"argnums {argnums!r} out of range for a function called with {nargs} argument(s)"
+            )
     return tuple(n % nargs for n in nums)
 
 
-def _trace(f: Callable[..., Any], args: tuple[Any, ...], nums: tuple[int, ...]) -> tuple[Any, list[Value], bool]:
+def _trace(
+    f: Callable[..., Any], args: tuple[Any, ...], nums: tuple[int, ...]
+) -> tuple[Any, list[Value], bool]:
     """Call ``f`` with the chosen arguments as graph leaves; say whether we are nested."""
     nested = _Tracing.depth > 0 or any(isinstance(a, Value) for a in args)
     call_args = list(args)

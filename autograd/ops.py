@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -191,6 +192,8 @@ def _pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     # d/da a**b = b * a**(b-1). At b == 0 it is 0 (also at a == 0, where a**-1 would fail);
     # at a == 0 with 0 < b < 1 it is +inf, as in PyTorch.
     ad, bd = _data(a), _data(b)
+    da: Any
+    db: Any
     if _is_array(ad) or _is_array(bd):
         with np.errstate(divide="ignore", invalid="ignore"):
             da = np.where(np.asarray(bd) == 0, 0.0, bd * np.power(ad, np.asarray(bd) - 1.0))
@@ -208,7 +211,9 @@ def _pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     # exponent applied to a negative base; the nan lands on the constant and goes nowhere).
     if _is_array(ad):
         with np.errstate(divide="ignore", invalid="ignore"):
-            db = np.where(ad > 0, _data(out) * np.log(np.where(ad > 0, ad, 1.0)), np.where(ad == 0, 0.0, np.nan))
+            db = np.where(
+                ad > 0, _data(out) * np.log(np.where(ad > 0, ad, 1.0)), np.where(ad == 0, 0.0, np.nan)
+            )
     elif ad > 0:
         db = out * _call("log", a)
     else:

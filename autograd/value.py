@@ -331,7 +331,7 @@ def sum_values(values: Iterable[Operand]) -> Value:
         >>> s.data, len(s.parents)
         (6.0, 3)
     """
-    parents = tuple(values)
+    parents: tuple[Any, ...] = tuple(values)
     if set(map(type, parents)) != {Value}:
         parents = _lift_all(parents, "values")
     return _result(_SUM.forward(*[p.data for p in parents]), _SUM, parents)
@@ -354,7 +354,7 @@ def dot(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand | N
     """
     if len(weights) != len(inputs):
         raise ValueError(f"dot needs as many weights as inputs, got {len(weights)} and {len(inputs)}")
-    parents = (*weights, *inputs) if bias is None else (*weights, *inputs, bias)
+    parents: tuple[Any, ...] = (*weights, *inputs) if bias is None else (*weights, *inputs, bias)
     if set(map(type, parents)) != {Value}:  # fast check; the slow path says what is wrong
         parents = _lift_all(weights, "weights") + _lift_all(inputs, "inputs")
         if bias is not None:
