@@ -102,7 +102,11 @@ def gradients(root: Value, wrt: Sequence[Value], seed: Any = 1.0, create_graph: 
             again (higher-order derivatives); otherwise floats (or arrays for batched nodes).
 
     A node that ``root`` does not depend on gets gradient 0.
+
+    Raises:
+        TypeError: if ``root`` is not a ``Value`` or ``wrt`` is not a list of ``Value`` s.
     """
+    _check_gradients_args(root, wrt)
     order = topological_order(root)
     targets = set(wrt)
     grads: dict[Value, Any] = {}
@@ -114,6 +118,16 @@ def gradients(root: Value, wrt: Sequence[Value], seed: Any = 1.0, create_graph: 
         grads[root] = _seed_like(root.data, seed)
         _accumulate(order, grads, targets, lambda node: node.data, lambda node: [p.data for p in node._prev])
     return [grads.get(x, 0.0) for x in wrt]
+
+
+def _check_gradients_args(root: Any, wrt: Any) -> None:
+    if not isinstance(root, Value):
+        raise TypeError(f"gradients: root must be a Value, got {type(root).__name__}")
+    if isinstance(wrt, (str, bytes, Value)) or not isinstance(wrt, Sequence):
+        raise TypeError(f"gradients: wrt must be a list of Values, got {type(wrt).__name__}")
+    for i, x in enumerate(wrt):
+        if not isinstance(x, Value):
+            raise TypeError(f"gradients: wrt[{i}] must be a Value, got {type(x).__name__}")
 
 
 def _plain(x: Any) -> Any:

@@ -61,6 +61,8 @@ def register_op(
     """
     if name in OPS:
         raise ValueError(f"an op named {name!r} is already registered")
+    if not (callable(forward) and callable(vjp)):
+        raise TypeError(f"register_op({name!r}): forward and vjp must be callables")
     op = Op(name, forward, vjp, nary)
     OPS[name] = op
     return op
