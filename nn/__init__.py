@@ -27,6 +27,7 @@ from nn.losses import (
 from nn.metrics import accuracy
 from nn.module import Module
 from nn.optim import SGD, Adam, Optimizer
+from nn.serialize import ModelFileError, load, save
 from nn.train import History, fit
 
 __all__ = [
@@ -56,4 +57,7 @@ __all__ = [
     "standardize",
     "IRIS_FEATURES",
     "IRIS_CLASSES",
+    "save",
+    "load",
+    "ModelFileError",
 ]
