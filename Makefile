@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+LINT_PATHS := autograd nn tests $(wildcard benchmarks)
 
 .PHONY: demo test lint typecheck pytest bench clean
 
@@ -21,8 +22,8 @@ demo: $(VENV)/.installed-base
 	$(BIN)/python -m autograd
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check autograd nn tests benchmarks
-	$(BIN)/ruff format --check autograd nn tests benchmarks
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
@@ -30,6 +31,7 @@ typecheck: $(VENV)/.installed-dev
 pytest: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -m fuzz tests/test_fuzz.py
+	$(BIN)/python -m pytest --nbmake notebooks
 
 test: lint typecheck pytest
 

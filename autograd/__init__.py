@@ -18,6 +18,7 @@ from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.gradcheck import gradcheck, numeric_grad
 from autograd.ops import OPS, Op, register_op
 from autograd.value import Value, dot, sum_values
+from autograd.viz import draw_dot, draw_graph
 
 __all__ = [
     "Value",
@@ -39,4 +40,6 @@ __all__ = [
     "register_op",
     "detect_anomaly",
     "AnomalyError",
+    "draw_graph",
+    "draw_dot",
 ]

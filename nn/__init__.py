@@ -15,6 +15,7 @@ Example:
 """
 
 from nn.datasets import IRIS_CLASSES, IRIS_FEATURES, iris, moons, one_hot, standardize, train_test_split, xor
+from nn.draw import draw_model
 from nn.init import Normal, ScaledUniform, Uniform
 from nn.layers import MLP, Layer, Neuron
 from nn.losses import (
@@ -60,4 +61,5 @@ __all__ = [
     "save",
     "load",
     "ModelFileError",
+    "draw_model",
 ]
