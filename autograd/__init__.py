@@ -17,6 +17,7 @@ from autograd.functional import grad, hessian, value_and_grad
 from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.gradcheck import gradcheck, numeric_grad
 from autograd.ops import OPS, Op, register_op
+from autograd.tape import Tape
 from autograd.value import Value, dot, sum_values
 from autograd.viz import draw_dot, draw_graph
 
@@ -42,4 +43,5 @@ __all__ = [
     "AnomalyError",
     "draw_graph",
     "draw_dot",
+    "Tape",
 ]

@@ -45,6 +45,9 @@ def topological_order(root: Value) -> list[Value]:
         for parent in parents:
             if parent not in seen:
                 seen.add(parent)
+                if not parent._prev:  # a leaf has nothing to wait for: place it now
+                    order.append(parent)
+                    continue
                 stack.append((parent, iter(parent._prev)))
                 break
         else:
@@ -60,15 +63,24 @@ def _seed_like(root_data: Any, seed: Any) -> Any:
 
 
 def _sum_over_batch(grad: Any) -> Any:
-    """A scalar parent of a batched node receives the sum of its per-sample gradients."""
+    """What a scalar parent of a batched node receives: the sum of its per-sample gradients.
+
+    A rule may have summed already (``dot`` does, with one matrix product): numbers pass through.
+    """
+    if type(grad) is _ndarray:
+        return float(grad.sum())
     if isinstance(grad, Value):
-        return grad.sum()
-    return float(np.sum(grad))
+        return grad.sum()  # a no-op for a scalar Value
+    return grad
 
 
 def backward(root: Value, seed: Any = 1.0) -> None:
     """Add d(root)/d(leaf) * seed to each leaf's ``.grad``; recompute interior ``.grad``."""
-    order = topological_order(root)
+    _backpropagate(root, topological_order(root), seed)
+
+
+def _backpropagate(root: Value, order: list[Value], seed: Any) -> None:
+    """:func:`backward` along a given topological ``order`` (a :class:`~autograd.Tape` keeps one)."""
     for node in order:
         if node._prev:
             node.grad = 0.0
@@ -83,8 +95,8 @@ def backward(root: Value, seed: Any = 1.0) -> None:
             _check_gradients(node, node.grad, grads)
         if type(node.data) is _ndarray:
             for parent, grad in zip(parents, grads):
-                if type(parent.data) is not _ndarray:
-                    grad = _sum_over_batch(grad)
+                if type(grad) is _ndarray and type(parent.data) is not _ndarray:
+                    grad = float(grad.sum())  # a scalar parent: the sum of its per-sample gradients
                 parent.grad += grad
         else:
             for parent, grad in zip(parents, grads):
