@@ -212,18 +212,21 @@ def _dot(*args: Any) -> Any:
 
 
 def _pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    # d/da a**b = b * a**(b-1). At b == 0 it is 0 (also at a == 0, where a**-1 would fail);
-    # at a == 0 with 0 < b < 1 it is +inf, as in PyTorch.
+    # d/da a**b = b * a**(b-1), kept as arithmetic on the inputs so that it can be
+    # differentiated again (d2/da db is 1/a at b == 0, not 0). Only at a == 0 with b < 1,
+    # where a**(b-1) would fail, is it a constant: 0 at b == 0, +inf for 0 < b < 1 (as PyTorch).
     ad, bd = _data(a), _data(b)
     da: Any
     db: Any
     if _is_array(ad) or _is_array(bd):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            da = np.where(np.asarray(bd) == 0, 0.0, bd * np.power(ad, np.asarray(bd) - 1.0))
-    elif bd == 0:
-        da = 0.0
+        at_zero = (ad == 0) & (bd < 1)
+        if np.any(at_zero):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                da = np.where(at_zero, np.where(bd == 0, 0.0, np.inf), bd * np.power(ad, bd - 1.0))
+        else:
+            da = b * a ** (b - 1)
     elif ad == 0 and bd < 1:
-        da = math.inf
+        da = 0.0 if bd == 0 else math.inf
     else:
         try:
             da = b * a ** (b - 1)
@@ -232,12 +235,12 @@ def _pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     # d/db a**b = out * log(a): real only for a > 0. At a == 0 (b > 0) the limit is 0;
     # for a < 0 it is undefined and reported as nan (this is the case for every constant
     # exponent applied to a negative base; the nan lands on the constant and goes nowhere).
-    if _is_array(ad):
+    if _is_array(ad) and not np.all(ad > 0):
         with np.errstate(divide="ignore", invalid="ignore"):
             db = np.where(
                 ad > 0, _data(out) * np.log(np.where(ad > 0, ad, 1.0)), np.where(ad == 0, 0.0, np.nan)
             )
-    elif ad > 0:
+    elif _is_array(ad) or ad > 0:
         db = out * _call("log", a)
     else:
         db = 0.0 if ad == 0 else math.nan
@@ -245,12 +248,12 @@ def _pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
 
 
 def _sqrt_vjp(g: Any, out: Any, a: Any) -> tuple[Any]:
-    # sqrt'(0) = +inf, as in PyTorch.
+    # sqrt'(0) = +inf, as in PyTorch (a constant there; elsewhere 0.5 / out stays differentiable).
     od = _data(out)
-    if _is_array(od):
+    if _is_array(od) and np.any(od == 0):
         with np.errstate(divide="ignore"):
             return (g * (0.5 / od),)
-    if od == 0:
+    if not _is_array(od) and od == 0:
         return (g * math.inf,)
     return (g * 0.5 / out,)
 
