@@ -148,6 +148,15 @@ def _on_new_node(node: Value, op_name: str, parents: Sequence[Value]) -> None:
         )
 
 
+def _check_replayed(node: Value) -> None:
+    """Called by ``Tape.forward`` while the mode is on, after recomputing ``node``."""
+    if not _is_finite(node.data):
+        raise AnomalyError(
+            f"forward (tape replay): {node.op} gave {_show(node.data)} from inputs "
+            f"{_values(node._prev)}; the node was created at {creation_site(node)}"
+        )
+
+
 def _check_gradients(node: Value, upstream: Any, grads: Sequence[Any]) -> None:
     """Called by the backward loops while the mode is on, after ``node``'s rule has run."""
     from autograd.value import CONSTANT

@@ -159,3 +159,15 @@ def test_recorded_sites_do_not_keep_nodes_alive():
     del y
     gc.collect()
     assert ref() is None
+
+
+def test_tape_replays_are_checked_too():
+    from autograd import Tape
+
+    w = Value(np.array([1.0, 2.0]))
+    with detect_anomaly():
+        site = _next_line()
+        tape = Tape((w * 300.0).exp().sum())
+        w.data = np.array([1.0, 3.0])  # exp(900) is inf in the replay
+        with pytest.raises(AnomalyError, match=rf"tape replay\): exp gave .*inf.* created at {site}"):
+            tape.forward()
