@@ -29,6 +29,7 @@ from nn.metrics import accuracy
 from nn.module import Module
 from nn.optim import SGD, Adam, Optimizer
 from nn.serialize import ModelFileError, load, save
+from nn.torch_bridge import from_torch, to_torch
 from nn.train import History, fit
 
 __all__ = [
@@ -61,5 +62,7 @@ __all__ = [
     "save",
     "load",
     "ModelFileError",
+    "to_torch",
+    "from_torch",
     "draw_model",
 ]
