@@ -71,7 +71,8 @@ def to_torch(mlp: MLP) -> Any:
                 torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64)
             )
             if layer.bias:
-                linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
+                biases = [n.b.data for n in layer.neurons if n.b is not None]
+                linear.bias.copy_(torch.tensor(biases, dtype=torch.float64))
         modules.append(linear)
         if layer.activation in _TO_TORCH:
             modules.append(getattr(torch.nn, _TO_TORCH[layer.activation])())
