@@ -171,3 +171,16 @@ def test_tape_replays_are_checked_too():
         w.data = np.array([1.0, 3.0])  # exp(900) is inf in the replay
         with pytest.raises(AnomalyError, match=rf"tape replay\): exp gave .*inf.* created at {site}"):
             tape.forward()
+
+
+def test_a_node_made_inside_nn_points_at_the_users_line_and_the_nn_line():
+    from nn import MLP
+
+    model = MLP.from_weights([[[1e308, 1e308]]], activation="linear", output_activation="linear")
+    with detect_anomaly(), pytest.raises(AnomalyError) as info:
+        site = _next_line()
+        model([10.0, 1.0])
+    message = str(info.value)
+    assert message.startswith("forward: dot gave inf from inputs (1e+308, 1e+308, 10.0, 1.0), at")
+    assert f"at {site} in test_a_node_made_inside_nn" in message
+    assert "(via " in message and "nn/layers.py" in message
