@@ -212,21 +212,26 @@ def _dot(*args: Any) -> Any:
 
 
 def _pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    # d/da a**b = b * a**(b-1), kept as arithmetic on the inputs so that it can be
-    # differentiated again (d2/da db is 1/a at b == 0, not 0). Only at a == 0 with b < 1,
-    # where a**(b-1) would fail, is it a constant: 0 at b == 0, +inf for 0 < b < 1 (as PyTorch).
+    # d/da a**b = b * a**(b-1), written as arithmetic on the inputs so that it can be
+    # differentiated again. At b == 0 it is written b / a: the same 0, but its derivatives
+    # stay finite (no 0 * a**-2) and d2/da db = 1/a is kept. Where a**(b-1) fails (a == 0 with
+    # b < 1) it is a constant: +inf for 0 < b < 1 (as in PyTorch), 0 at b == 0.
     ad, bd = _data(a), _data(b)
     da: Any
     db: Any
     if _is_array(ad) or _is_array(bd):
-        at_zero = (ad == 0) & (bd < 1)
-        if np.any(at_zero):
+        if np.any((ad == 0) & (bd < 1)):
             with np.errstate(divide="ignore", invalid="ignore"):
-                da = np.where(at_zero, np.where(bd == 0, 0.0, np.inf), bd * np.power(ad, bd - 1.0))
+                da = np.where(bd == 0, 0.0, bd * np.power(ad, bd - 1.0))
+        elif np.any(bd == 0):  # per sample: b / a * a**b where b == 0, b * a**(b-1) elsewhere
+            k = np.asarray(bd != 0, dtype=np.float64)
+            da = b / (a * (1 - k) + k) * a ** (b - k)
         else:
             da = b * a ** (b - 1)
+    elif bd == 0:
+        da = 0.0 if ad == 0 else b / a
     elif ad == 0 and bd < 1:
-        da = 0.0 if bd == 0 else math.inf
+        da = math.inf
     else:
         try:
             da = b * a ** (b - 1)
