@@ -6,6 +6,10 @@ Every rule below uses one vocabulary:
 * ``g`` is the upstream gradient (d loss / d out);
 * a vector-Jacobian product (``vjp``) returns one gradient per input, in input order.
 
+For a batched op (``g`` holds one gradient per sample) a scalar input's gradient is the sum
+over the batch; the backward pass does that sum, unless the rule returns it already summed
+(``dot`` does: one matrix product gives every weight's summed gradient).
+
 Inputs are floats, 1-D numpy arrays (one value per sample), or -- when a derivative is itself
 being differentiated -- :class:`~autograd.Value` nodes. The rules are written with arithmetic
 and the ``_call`` helper only, so the same line serves all three. A composite (``a - b``,
@@ -61,6 +65,8 @@ def register_op(
     """
     if name in OPS:
         raise ValueError(f"an op named {name!r} is already registered")
+    if not (callable(forward) and callable(vjp)):
+        raise TypeError(f"register_op({name!r}): forward and vjp must be callables")
     op = Op(name, forward, vjp, nary)
     OPS[name] = op
     return op
@@ -75,8 +81,8 @@ def _call(name: str, x: Any) -> Any:
 
 def _data(x: Any) -> Any:
     """The plain number(s) behind ``x``: used where a rule only needs a constant (a step)."""
-    # An ndarray has a ``.data`` attribute too (a memoryview): only a Value is unwrapped.
-    return x if type(x) is _ndarray else getattr(x, "data", x)
+    # Not ``getattr(x, "data", x)``: a numpy array's ``.data`` is its memory buffer.
+    return x if isinstance(x, (float, int, _ndarray)) else x.data
 
 
 def _is_array(x: Any) -> bool:
@@ -87,7 +93,12 @@ def _math(scalar_fn: Callable[[float], float], array_fn: Callable[[Any], Any]) -
     """One forward for both floats (``math``: fast on scalars) and arrays (``numpy``)."""
 
     def forward(a: Any) -> Any:
-        return array_fn(a) if type(a) is _ndarray else scalar_fn(a)
+        if type(a) is _ndarray:
+            return array_fn(a)
+        try:
+            return scalar_fn(a)
+        except ValueError:  # math.sin(inf) raises; IEEE floats (numpy, PyTorch) give nan
+            return math.nan
 
     return forward
 
@@ -171,12 +182,29 @@ def _softplus(a: Any) -> Any:
 
 
 def _relu(a: Any) -> Any:
-    return np.maximum(a, 0.0) if _is_array(a) else (a if a > 0 else 0.0)
+    return np.maximum(a, 0.0) if type(a) is _ndarray else (a if a > 0 else 0.0)
+
+
+def _as_matrix(weights: tuple[Any, ...], inputs: tuple[Any, ...]) -> tuple[Any, Any] | None:
+    """For a batched neuron (numbers as weights, a batch for every input): the weights as a
+    vector and the inputs as an (n, batch) matrix. ``None`` for any other mix.
+
+    ``dot`` is then one numpy matrix product instead of n Python-level operations on arrays.
+    """
+    if set(map(type, inputs)) == {_ndarray} and _ndarray not in set(map(type, weights)):
+        return np.array(weights, dtype=np.float64), np.array(inputs)
+    return None
 
 
 def _dot(*args: Any) -> Any:
     n = len(args) // 2
-    total = sum(map(operator.mul, args[:n], args[n : 2 * n]), 0.0)
+    weights, inputs = args[:n], args[n : 2 * n]
+    # The type test first: scalar values never pay for the batched check.
+    if n and type(inputs[0]) is _ndarray and (matrix := _as_matrix(weights, inputs)):
+        w, x = matrix
+        total = w @ x
+    else:
+        total = sum(map(operator.mul, weights, inputs), 0.0)
     return total + args[-1] if len(args) % 2 else total
 
 
@@ -184,29 +212,40 @@ def _dot(*args: Any) -> Any:
 
 
 def _pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    # d/da a**b = b * a**(b-1). At b == 0 it is 0 (also at a == 0, where a**-1 would fail);
-    # at a == 0 with 0 < b < 1 it is +inf, as in PyTorch.
+    # d/da a**b = b * a**(b-1), written as arithmetic on the inputs so that it can be
+    # differentiated again. At b == 0 it is written b / a: the same 0, but its derivatives
+    # stay finite (no 0 * a**-2) and d2/da db = 1/a is kept. Where a**(b-1) fails (a == 0 with
+    # b < 1) it is a constant: +inf for 0 < b < 1 (as in PyTorch), 0 at b == 0.
     ad, bd = _data(a), _data(b)
     da: Any
     db: Any
     if _is_array(ad) or _is_array(bd):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            da = np.where(np.asarray(bd) == 0, 0.0, bd * np.power(ad, np.asarray(bd) - 1.0))
+        if np.any((ad == 0) & (bd < 1)):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                da = np.where(bd == 0, 0.0, bd * np.power(ad, bd - 1.0))
+        elif np.any(bd == 0):  # per sample: b / a * a**b where b == 0, b * a**(b-1) elsewhere
+            k = np.asarray(bd != 0, dtype=np.float64)
+            da = b / (a * (1 - k) + k) * a ** (b - k)
+        else:
+            da = b * a ** (b - 1)
     elif bd == 0:
-        da = 0.0
+        da = 0.0 if ad == 0 else b / a
     elif ad == 0 and bd < 1:
         da = math.inf
     else:
-        da = b * a ** (b - 1)
+        try:
+            da = b * a ** (b - 1)
+        except OverflowError:  # a ** (b-1) overflows where the derivative may not (tiny a, b)
+            da = b * out / a
     # d/db a**b = out * log(a): real only for a > 0. At a == 0 (b > 0) the limit is 0;
     # for a < 0 it is undefined and reported as nan (this is the case for every constant
     # exponent applied to a negative base; the nan lands on the constant and goes nowhere).
-    if _is_array(ad):
+    if _is_array(ad) and not np.all(ad > 0):
         with np.errstate(divide="ignore", invalid="ignore"):
             db = np.where(
                 ad > 0, _data(out) * np.log(np.where(ad > 0, ad, 1.0)), np.where(ad == 0, 0.0, np.nan)
             )
-    elif ad > 0:
+    elif _is_array(ad) or ad > 0:
         db = out * _call("log", a)
     else:
         db = 0.0 if ad == 0 else math.nan
@@ -214,34 +253,38 @@ def _pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
 
 
 def _sqrt_vjp(g: Any, out: Any, a: Any) -> tuple[Any]:
-    # sqrt'(0) = +inf, as in PyTorch.
+    # sqrt'(0) = +inf, as in PyTorch (a constant there; elsewhere 0.5 / out stays differentiable).
     od = _data(out)
-    if _is_array(od):
+    if _is_array(od) and np.any(od == 0):
         with np.errstate(divide="ignore"):
             return (g * (0.5 / od),)
-    if od == 0:
+    if not _is_array(od) and od == 0:
         return (g * math.inf,)
     return (g * 0.5 / out,)
 
 
 def _dot_vjp(g: Any, out: Any, *args: Any) -> tuple[Any, ...]:
+    # d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1.
     n = len(args) // 2
     weights, inputs = args[:n], args[n : 2 * n]
-    grads = [g * x for x in inputs] + [g * w for w in weights]
-    if len(args) % 2:
-        grads.append(g)
-    return tuple(grads)
+    if n and type(inputs[0]) is _ndarray and (matrix := _as_matrix(weights, inputs)):
+        # Batched: each weight's gradient summed over the batch (x @ g), each input's per sample.
+        w, x = matrix
+        grads = [*(x @ g).tolist(), *np.outer(w, g)]
+    else:
+        grads = [g * a for a in inputs + weights]
+    return (*grads, g) if len(args) % 2 else tuple(grads)
 
 
 def _step(x: Any) -> Any:
     """1 where x > 0, else 0 (a constant: its own derivative is zero almost everywhere)."""
     d = _data(x)
-    return (d > 0).astype(float) if _is_array(d) else (1.0 if d > 0 else 0.0)
+    return (d > 0).astype(float) if type(d) is _ndarray else (1.0 if d > 0 else 0.0)
 
 
 def _sign(x: Any) -> Any:
     d = _data(x)
-    return np.sign(d) if _is_array(d) else float((d > 0) - (d < 0))
+    return np.sign(d) if type(d) is _ndarray else float((d > 0) - (d < 0))
 
 
 # --- the table -----------------------------------------------------------------------------

@@ -28,6 +28,8 @@ from nn.losses import (
 from nn.metrics import accuracy
 from nn.module import Module
 from nn.optim import SGD, Adam, Optimizer
+from nn.serialize import ModelFileError, load, save
+from nn.torch_bridge import from_torch, to_torch
 from nn.train import History, fit
 
 __all__ = [
@@ -57,5 +59,10 @@ __all__ = [
     "standardize",
     "IRIS_FEATURES",
     "IRIS_CLASSES",
+    "save",
+    "load",
+    "ModelFileError",
+    "to_torch",
+    "from_torch",
     "draw_model",
 ]

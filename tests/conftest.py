@@ -1,4 +1,4 @@
-"""Shared test settings: hypothesis profiles ("dev" by default, "ci" derandomized)."""
+"""Shared test settings: hypothesis profiles ("dev" by default, "ci" derandomized, "fuzz" big)."""
 
 import os
 
@@ -14,5 +14,15 @@ settings.register_profile(
     derandomize=True,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
+)
+# The big fuzzing run (tests/test_fuzz.py, `make pytest` runs it separately): 10,000 random
+# programs, derandomized like "ci" so a red build is reproducible.
+settings.register_profile(
+    "fuzz",
+    max_examples=10_000,
+    deadline=None,
+    derandomize=True,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
