@@ -11,7 +11,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
-	$(PIP) install -e .
+	$(PIP) install -e '.[progress]'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
