@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd.anomaly import _AnomalyMode, _building_derivatives, _check_gradients
 from autograd.grad_mode import enable_grad
 from autograd.value import Value, _constant
 
@@ -44,6 +45,9 @@ def topological_order(root: Value) -> list[Value]:
         for parent in parents:
             if parent not in seen:
                 seen.add(parent)
+                if not parent._prev:  # a leaf has nothing to wait for: place it now
+                    order.append(parent)
+                    continue
                 stack.append((parent, iter(parent._prev)))
                 break
         else:
@@ -59,28 +63,40 @@ def _seed_like(root_data: Any, seed: Any) -> Any:
 
 
 def _sum_over_batch(grad: Any) -> Any:
-    """A scalar parent of a batched node receives the sum of its per-sample gradients."""
+    """What a scalar parent of a batched node receives: the sum of its per-sample gradients.
+
+    A rule may have summed already (``dot`` does, with one matrix product): numbers pass through.
+    """
+    if type(grad) is _ndarray:
+        return float(grad.sum())
     if isinstance(grad, Value):
-        return grad.sum()
-    return float(np.sum(grad))
+        return grad.sum()  # a no-op for a scalar Value
+    return grad
 
 
 def backward(root: Value, seed: Any = 1.0) -> None:
     """Add d(root)/d(leaf) * seed to each leaf's ``.grad``; recompute interior ``.grad``."""
-    order = topological_order(root)
+    _backpropagate(root, topological_order(root), seed)
+
+
+def _backpropagate(root: Value, order: list[Value], seed: Any) -> None:
+    """:func:`backward` along a given topological ``order`` (a :class:`~autograd.Tape` keeps one)."""
     for node in order:
         if node._prev:
             node.grad = 0.0
     root.grad += _seed_like(root.data, seed)
+    check = _AnomalyMode.enabled
     for node in reversed(order):
         parents = node._prev
         if not parents:
             continue
         grads = node._op.vjp(node.grad, node.data, *[p.data for p in parents])  # type: ignore[union-attr]
+        if check:
+            _check_gradients(node, node.grad, grads)
         if type(node.data) is _ndarray:
             for parent, grad in zip(parents, grads):
-                if type(parent.data) is not _ndarray:
-                    grad = _sum_over_batch(grad)
+                if type(grad) is _ndarray and type(parent.data) is not _ndarray:
+                    grad = float(grad.sum())  # a scalar parent: the sum of its per-sample gradients
                 parent.grad += grad
         else:
             for parent, grad in zip(parents, grads):
@@ -98,18 +114,32 @@ def gradients(root: Value, wrt: Sequence[Value], seed: Any = 1.0, create_graph: 
             again (higher-order derivatives); otherwise floats (or arrays for batched nodes).
 
     A node that ``root`` does not depend on gets gradient 0.
+
+    Raises:
+        TypeError: if ``root`` is not a ``Value`` or ``wrt`` is not a list of ``Value`` s.
     """
+    _check_gradients_args(root, wrt)
     order = topological_order(root)
     targets = set(wrt)
     grads: dict[Value, Any] = {}
     if create_graph:
-        with enable_grad():
+        with enable_grad(), _building_derivatives():
             grads[root] = _constant(_seed_like(root.data, _plain(seed)))
             _accumulate(order, grads, targets, lambda node: node, lambda node: node._prev)
     else:
         grads[root] = _seed_like(root.data, seed)
         _accumulate(order, grads, targets, lambda node: node.data, lambda node: [p.data for p in node._prev])
     return [grads.get(x, 0.0) for x in wrt]
+
+
+def _check_gradients_args(root: Any, wrt: Any) -> None:
+    if not isinstance(root, Value):
+        raise TypeError(f"gradients: root must be a Value, got {type(root).__name__}")
+    if isinstance(wrt, (str, bytes, Value)) or not isinstance(wrt, Sequence):
+        raise TypeError(f"gradients: wrt must be a list of Values, got {type(wrt).__name__}")
+    for i, x in enumerate(wrt):
+        if not isinstance(x, Value):
+            raise TypeError(f"gradients: wrt[{i}] must be a Value, got {type(x).__name__}")
 
 
 def _plain(x: Any) -> Any:
@@ -123,6 +153,7 @@ def _accumulate(
 
     A gradient is dropped once it has been passed on, unless its node is in ``keep``.
     """
+    check = _AnomalyMode.enabled
     for node in reversed(order):
         if not node._prev:
             continue
@@ -130,6 +161,8 @@ def _accumulate(
         if g is None:
             continue
         local = node._op.vjp(g, out_of(node), *inputs_of(node))  # type: ignore[union-attr]
+        if check:
+            _check_gradients(node, g, local)
         batched = type(node.data) is _ndarray
         for parent, grad in zip(node._prev, local):
             if batched and type(parent.data) is not _ndarray:

@@ -6,6 +6,10 @@ Every rule below uses one vocabulary:
 * ``g`` is the upstream gradient (d loss / d out);
 * a vector-Jacobian product (``vjp``) returns one gradient per input, in input order.
 
+For a batched op (``g`` holds one gradient per sample) a scalar input's gradient is the sum
+over the batch; the backward pass does that sum, unless the rule returns it already summed
+(``dot`` does: one matrix product gives every weight's summed gradient).
+
 Inputs are floats, 1-D numpy arrays (one value per sample), or -- when a derivative is itself
 being differentiated -- :class:`~autograd.Value` nodes. The rules are written with arithmetic
 and the ``_call`` helper only, so the same line serves all three. A composite (``a - b``,
@@ -61,6 +65,8 @@ def register_op(
     """
     if name in OPS:
         raise ValueError(f"an op named {name!r} is already registered")
+    if not (callable(forward) and callable(vjp)):
+        raise TypeError(f"register_op({name!r}): forward and vjp must be callables")
     op = Op(name, forward, vjp, nary)
     OPS[name] = op
     return op
@@ -87,7 +93,12 @@ def _math(scalar_fn: Callable[[float], float], array_fn: Callable[[Any], Any]) -
     """One forward for both floats (``math``: fast on scalars) and arrays (``numpy``)."""
 
     def forward(a: Any) -> Any:
-        return array_fn(a) if type(a) is _ndarray else scalar_fn(a)
+        if type(a) is _ndarray:
+            return array_fn(a)
+        try:
+            return scalar_fn(a)
+        except ValueError:  # math.sin(inf) raises; IEEE floats (numpy, PyTorch) give nan
+            return math.nan
 
     return forward
 
@@ -171,12 +182,29 @@ def _softplus(a: Any) -> Any:
 
 
 def _relu(a: Any) -> Any:
-    return np.maximum(a, 0.0) if _is_array(a) else (a if a > 0 else 0.0)
+    return np.maximum(a, 0.0) if type(a) is _ndarray else (a if a > 0 else 0.0)
+
+
+def _as_matrix(weights: tuple[Any, ...], inputs: tuple[Any, ...]) -> tuple[Any, Any] | None:
+    """For a batched neuron (numbers as weights, a batch for every input): the weights as a
+    vector and the inputs as an (n, batch) matrix. ``None`` for any other mix.
+
+    ``dot`` is then one numpy matrix product instead of n Python-level operations on arrays.
+    """
+    if set(map(type, inputs)) == {_ndarray} and _ndarray not in set(map(type, weights)):
+        return np.array(weights, dtype=np.float64), np.array(inputs)
+    return None
 
 
 def _dot(*args: Any) -> Any:
     n = len(args) // 2
-    total = sum(map(operator.mul, args[:n], args[n : 2 * n]), 0.0)
+    weights, inputs = args[:n], args[n : 2 * n]
+    # The type test first: scalar values never pay for the batched check.
+    if n and type(inputs[0]) is _ndarray and (matrix := _as_matrix(weights, inputs)):
+        w, x = matrix
+        total = w @ x
+    else:
+        total = sum(map(operator.mul, weights, inputs), 0.0)
     return total + args[-1] if len(args) % 2 else total
 
 
@@ -205,7 +233,10 @@ def _pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     elif ad == 0 and bd < 1:
         da = math.inf
     else:
-        da = b * a ** (b - 1)
+        try:
+            da = b * a ** (b - 1)
+        except OverflowError:  # a ** (b-1) overflows where the derivative may not (tiny a, b)
+            da = b * out / a
     # d/db a**b = out * log(a): real only for a > 0. At a == 0 (b > 0) the limit is 0;
     # for a < 0 it is undefined and reported as nan (this is the case for every constant
     # exponent applied to a negative base; the nan lands on the constant and goes nowhere).
@@ -233,23 +264,27 @@ def _sqrt_vjp(g: Any, out: Any, a: Any) -> tuple[Any]:
 
 
 def _dot_vjp(g: Any, out: Any, *args: Any) -> tuple[Any, ...]:
+    # d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1.
     n = len(args) // 2
     weights, inputs = args[:n], args[n : 2 * n]
-    grads = [g * x for x in inputs] + [g * w for w in weights]
-    if len(args) % 2:
-        grads.append(g)
-    return tuple(grads)
+    if n and type(inputs[0]) is _ndarray and (matrix := _as_matrix(weights, inputs)):
+        # Batched: each weight's gradient summed over the batch (x @ g), each input's per sample.
+        w, x = matrix
+        grads = [*(x @ g).tolist(), *np.outer(w, g)]
+    else:
+        grads = [g * a for a in inputs + weights]
+    return (*grads, g) if len(args) % 2 else tuple(grads)
 
 
 def _step(x: Any) -> Any:
     """1 where x > 0, else 0 (a constant: its own derivative is zero almost everywhere)."""
     d = _data(x)
-    return (d > 0).astype(float) if _is_array(d) else (1.0 if d > 0 else 0.0)
+    return (d > 0).astype(float) if type(d) is _ndarray else (1.0 if d > 0 else 0.0)
 
 
 def _sign(x: Any) -> Any:
     d = _data(x)
-    return np.sign(d) if _is_array(d) else float((d > 0) - (d < 0))
+    return np.sign(d) if type(d) is _ndarray else float((d > 0) - (d < 0))
 
 
 # --- the table -----------------------------------------------------------------------------

@@ -1,0 +1,288 @@
+"""Workload A: one training step of micrograd's demo, in every peer, from the same weights.
+
+``MLP(2, [16, 16, 1])`` with relu (337 parameters), 100 moons points, max-margin loss
+``mean(relu(1 - y * score)) + 1e-4 * sum(p * p)``, then backward and an SGD update with
+micrograd's learning rate ``1.0 - 0.9 * k / 100`` (and the accuracy the demo prints).
+
+Peers:
+
+* ``chainrule``: scalar values, one graph per step, as in micrograd's notebook (each neuron's
+  weighted sum is one ``dot`` node; the L2 term is ``dot(params, params)``);
+* ``chainrule-tape``: the same scalar graph recorded once and replayed (:class:`autograd.Tape`);
+* ``chainrule-batched``: one graph for the whole batch, ``Value.data`` an array of 100 samples;
+* ``micrograd`` 0.1.0, the demo's code; ``torch``: the same network as ``nn.Linear`` layers,
+  float64, one thread.
+
+Every peer starts from the same weights; the losses of the first 20 steps are compared with
+micrograd's.
+
+Run: ``python -m benchmarks.workload_a``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from benchmarks.harness import (
+    Section,
+    Target,
+    best,
+    child_main,
+    fmt_ratio,
+    fmt_time,
+    interleaved,
+    median,
+    table,
+    timed,
+)
+
+SIZES = [2, 16, 16, 1]
+SAMPLES = 100
+ALPHA = 1e-4
+COMPARED_STEPS = 20
+PEERS = ["chainrule", "chainrule-tape", "chainrule-batched", "micrograd", "torch"]
+
+
+def data(samples: int = SAMPLES) -> tuple[np.ndarray, np.ndarray]:
+    from nn.datasets import moons
+
+    return moons(samples, noise=0.1, seed=0, signed=True)
+
+
+def initial_weights(sizes: list[int] = SIZES, seed: int = 0) -> list[np.ndarray]:
+    """micrograd's initialisation (weights U(-1, 1), biases 0) as one (nout, nin + 1) matrix
+    per layer: each row a neuron's weights, then its bias (micrograd's parameter order)."""
+    rng = np.random.default_rng(seed)
+    return [
+        np.hstack([rng.uniform(-1, 1, size=(nout, nin)), np.zeros((nout, 1))])
+        for nin, nout in zip(sizes, sizes[1:])
+    ]
+
+
+def learning_rate(k: int) -> float:
+    return 1.0 - 0.9 * k / 100
+
+
+# --- the peers' steps (each returns the step's loss) ----------------------------------------
+
+
+def chainrule_model(layers: list[np.ndarray]) -> Any:
+    from nn import MLP
+
+    return MLP.from_weights([m[:, :-1] for m in layers], [m[:, -1] for m in layers], activation="relu")
+
+
+def chainrule_scalar_step(layers: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> Any:
+    from autograd import dot, sum_values
+
+    model = chainrule_model(layers)
+    params = model.parameters()
+    rows, labels = X.tolist(), y.tolist()
+
+    def loss_and_accuracy() -> tuple[Any, float]:
+        scores = [model(row) for row in rows]
+        losses = [(1 - yi * si).relu() for yi, si in zip(labels, scores)]
+        loss = sum_values(losses) * (1.0 / len(losses)) + ALPHA * dot(params, params)
+        accuracy = sum((yi > 0) == (si.data > 0) for yi, si in zip(labels, scores)) / len(labels)
+        return loss, accuracy
+
+    def step(k: int) -> float:
+        loss, _ = loss_and_accuracy()
+        for p in params:
+            p.grad = 0.0
+        loss.backward()
+        lr = learning_rate(k)
+        for p in params:
+            p.data -= lr * p.grad
+        return loss.data
+
+    return step
+
+
+def chainrule_tape_step(layers: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> Any:
+    from autograd import Tape, dot, sum_values
+
+    model = chainrule_model(layers)
+    params = model.parameters()
+    labels = y.tolist()
+    scores = [model(row) for row in X.tolist()]
+    losses = [(1 - yi * si).relu() for yi, si in zip(labels, scores)]
+    tape = Tape(sum_values(losses) * (1.0 / len(losses)) + ALPHA * dot(params, params))
+
+    def step(k: int) -> float:
+        loss = tape.forward()
+        _accuracy = sum((yi > 0) == (si.data > 0) for yi, si in zip(labels, scores)) / len(labels)
+        for p in params:
+            p.grad = 0.0
+        tape.backward()
+        lr = learning_rate(k)
+        for p in params:
+            p.data -= lr * p.grad
+        return loss
+
+    return step
+
+
+def chainrule_batched_step(layers: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> Any:
+    from autograd import dot
+
+    model = chainrule_model(layers)
+    params = model.parameters()
+
+    def step(k: int) -> float:
+        scores = model(X)  # (100, 2) array -> one batched Value of 100 samples
+        loss = (1 - y * scores).relu().mean() + ALPHA * dot(params, params)
+        _accuracy = float(np.mean((y > 0) == (scores.data > 0)))
+        for p in params:
+            p.grad = 0.0
+        loss.backward()
+        lr = learning_rate(k)
+        for p in params:
+            p.data -= lr * p.grad
+        return loss.data
+
+    return step
+
+
+def micrograd_step(layers: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> Any:
+    from micrograd.engine import Value
+    from micrograd.nn import MLP
+
+    model = MLP(SIZES[0], SIZES[1:])
+    for p, w in zip(model.parameters(), np.concatenate([m.ravel() for m in layers]).tolist()):
+        p.data = w
+    rows, labels = X.tolist(), y.tolist()
+
+    def step(k: int) -> float:  # the demo notebook's loss() and training loop
+        inputs = [list(map(Value, row)) for row in rows]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(labels, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = ALPHA * sum(p * p for p in model.parameters())
+        total_loss = data_loss + reg_loss
+        _accuracy = sum((yi > 0) == (si.data > 0) for yi, si in zip(labels, scores)) / len(labels)
+        model.zero_grad()
+        total_loss.backward()
+        lr = learning_rate(k)
+        for p in model.parameters():
+            p.data -= lr * p.grad
+        return total_loss.data
+
+    return step
+
+
+def torch_step(layers: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> Any:
+    import torch
+
+    linears = []
+    for m in layers:
+        linear = torch.nn.Linear(m.shape[1] - 1, m.shape[0]).double()
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(m[:, :-1]))
+            linear.bias.copy_(torch.from_numpy(m[:, -1]))
+        linears.append(linear)
+    model = torch.nn.Sequential(linears[0], torch.nn.ReLU(), linears[1], torch.nn.ReLU(), linears[2])
+    params = list(model.parameters())
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+
+    def step(k: int) -> float:
+        scores = model(Xt).squeeze(1)
+        loss = torch.relu(1 - yt * scores).mean() + ALPHA * sum((p * p).sum() for p in params)
+        _accuracy = ((yt > 0) == (scores > 0)).double().mean().item()
+        model.zero_grad()
+        loss.backward()
+        lr = learning_rate(k)
+        with torch.no_grad():
+            for p in params:
+                p -= lr * p.grad
+        return loss.item()
+
+    return step
+
+
+STEPS = {
+    "chainrule": chainrule_scalar_step,
+    "chainrule-tape": chainrule_tape_step,
+    "chainrule-batched": chainrule_batched_step,
+    "micrograd": micrograd_step,
+    "torch": torch_step,
+}
+
+
+def measure(peer: str, params: dict[str, Any]) -> dict[str, Any]:
+    X, y = data()
+    step = STEPS[peer](initial_weights(), X, y)
+    durations, losses = timed(step, warmup=params["warmup"], steps=params["steps"])
+    return {"mean_step": sum(durations) / len(durations), "losses": [float(v) for v in losses]}
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def run(rounds: int = 3) -> Section:
+    def params(peer: str, r: int) -> dict[str, Any]:
+        if peer == "micrograd":  # ~1 s a step: the 20 compared steps once, a few after
+            return {"warmup": 2, "steps": COMPARED_STEPS - 2 if r == 0 else 4}
+        return {"warmup": 3, "steps": 60 if peer.startswith("chainrule") else 200}
+
+    results = interleaved("workload_a", PEERS, rounds, params)
+    per_step = {peer: best([r["mean_step"] for r in rs]) for peer, rs in results.items()}
+    typical = {peer: median([r["mean_step"] for r in rs]) for peer, rs in results.items()}
+    reference = results["micrograd"][0]["losses"][:COMPARED_STEPS]
+    deviation = {
+        peer: max(abs(a - b) for a, b in zip(rs[0]["losses"][:COMPARED_STEPS], reference))
+        for peer, rs in results.items()
+    }
+    mg = per_step["micrograd"]
+    rows = [
+        [
+            peer,
+            fmt_time(per_step[peer]),
+            fmt_time(typical[peer]),
+            fmt_ratio(mg / per_step[peer]),
+            fmt_ratio(per_step["torch"] / per_step[peer]) if peer != "torch" else "1x",
+            f"{deviation[peer]:.1e}",
+        ]
+        for peer in PEERS
+    ]
+    text = [
+        "micrograd's demo step: `MLP(2, [16, 16, 1])` relu, 100 moons points, hinge loss + 1e-4 L2,",
+        "forward + backward + SGD. Every peer starts from the same weights. Time per step: the mean",
+        f"over the timed steps of one process, best of {rounds} interleaved rounds (median in the next",
+        "column). Last column: the largest difference between the peer's first 20 losses and",
+        "micrograd's.",
+        "",
+        *table(
+            [
+                "peer",
+                "time / step",
+                "median round",
+                "speed-up vs micrograd",
+                "vs torch",
+                "loss diff (20 steps)",
+            ],
+            rows,
+        ),
+    ]
+    scalar_ratio = mg / per_step["chainrule"]
+    batched_ratio = mg / per_step["chainrule-batched"]
+    torch_ratio = per_step["chainrule-batched"] / per_step["torch"]
+    worst = max(deviation["chainrule"], deviation["chainrule-batched"])
+    targets = [
+        Target("A scalar", ">= 40x micrograd", fmt_ratio(scalar_ratio), scalar_ratio >= 40),
+        Target("A batched", ">= 300x micrograd", fmt_ratio(batched_ratio), batched_ratio >= 300),
+        Target(
+            "A batched vs PyTorch",
+            "within 5x of PyTorch (1 thread)",
+            f"{torch_ratio:.1f}x PyTorch's time",
+            torch_ratio <= 5,
+        ),
+        Target("A losses", "20 steps equal micrograd's within 1e-9", f"max diff {worst:.1e}", worst <= 1e-9),
+    ]
+    return Section("Workload A: micrograd's demo step", text, targets)
+
+
+if __name__ == "__main__":
+    child_main(measure, run)

@@ -1,0 +1,254 @@
+"""``fit``: the training loop (forward, loss, backward, step) over epochs and mini-batches.
+
+By default each batch is one vectorised forward pass: the ``(B, nin)`` array goes to the
+model at once, so the graph has batched values instead of ``B`` copies of the network. With
+``vectorize=False`` every sample gets its own scalar graph (micrograd's way); the gradients
+are the same.
+
+Example:
+    >>> from nn import MLP, SGD, fit, xor
+    >>> X, y = xor()
+    >>> model = MLP(2, [8, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    >>> history = fit(model, X, y, loss="bce", optimizer=SGD(model.parameters(), lr=1.0),
+    ...               epochs=300, metrics=["accuracy"], progress=False)
+    >>> history["accuracy"][-1], history.loss[-1] < 0.05
+    (1.0, True)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Union
+
+import numpy as np
+
+from autograd import Value, no_grad
+from nn.losses import binary_cross_entropy_with_logits, hinge_loss, resolve_loss
+from nn.metrics import accuracy, predictions_array
+from nn.module import Module
+from nn.optim import SGD, Optimizer
+
+__all__ = ["fit", "History", "METRICS"]
+
+Metric = Callable[[np.ndarray, np.ndarray], float]
+METRICS: dict[str, Metric] = {"accuracy": accuracy}
+
+
+class History:
+    """Per-epoch records of a ``fit`` run: ``loss``, each metric, and ``val_`` versions.
+
+    Example:
+        >>> h = History()
+        >>> h.record(loss=0.5, accuracy=0.75)
+        >>> h.record(loss=0.25, accuracy=1.0)
+        >>> h.to_dict()
+        {'epoch': [1, 2], 'loss': [0.5, 0.25], 'accuracy': [0.75, 1.0]}
+        >>> h
+        History(epochs=2, loss=0.25, accuracy=1)
+    """
+
+    def __init__(self) -> None:
+        self.epochs: list[int] = []
+        self.records: dict[str, list[float]] = {}
+
+    def record(self, **values: float) -> None:
+        """Add one epoch's values (the epoch number counts from 1)."""
+        self.epochs.append(len(self.epochs) + 1)
+        for name, value in values.items():
+            self.records.setdefault(name, []).append(float(value))
+
+    @property
+    def loss(self) -> list[float]:
+        """The training loss of each epoch."""
+        return self.records.get("loss", [])
+
+    def __getitem__(self, name: str) -> list[float]:
+        if name not in self.records:
+            raise KeyError(f"no record named {name!r}; have {', '.join(map(repr, self.records))}")
+        return self.records[name]
+
+    def __len__(self) -> int:
+        return len(self.epochs)
+
+    def to_dict(self) -> dict[str, list[Any]]:
+        """``{"epoch": [...], "loss": [...], ...}``: ready for a plot or a ``pandas.DataFrame``."""
+        return {"epoch": list(self.epochs), **{name: list(values) for name, values in self.records.items()}}
+
+    def __repr__(self) -> str:
+        last = ", ".join(f"{name}={values[-1]:.4g}" for name, values in self.records.items())
+        return f"History(epochs={len(self)}{', ' if last else ''}{last})"
+
+
+def fit(
+    model: Callable[..., Any],
+    X: Any,
+    y: Any,
+    loss: Union[str, Callable[..., Value]] = "mse",
+    optimizer: Optimizer | None = None,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    shuffle: bool = True,
+    seed: int | None = None,
+    metrics: Sequence[Union[str, Metric]] = (),
+    progress: bool = True,
+    vectorize: bool = True,
+    validation_data: tuple[Any, Any] | None = None,
+    callback: Callable[[int, History], None] | None = None,
+) -> History:
+    """Train ``model`` on ``X`` (shape ``(N, nin)``) and targets ``y`` (``N`` rows).
+
+    Args:
+        model: an ``MLP`` (or any callable taking a ``(B, nin)`` array, or one sample when
+            ``vectorize=False``).
+        loss: ``"mse"``, ``"bce"``, ``"bce_with_logits"``, ``"cross_entropy"``, ``"hinge"``, or
+            a callable ``(predictions, targets) -> Value`` (add regularisation there).
+        optimizer: default ``SGD(model.parameters(), lr=0.1)``.
+        epochs: passes over the data.
+        batch_size: samples per step; ``None``: all of them (full-batch gradient descent).
+        shuffle: draw a new sample order each epoch (only matters with mini-batches).
+        seed: seed of the shuffling.
+        metrics: names (``"accuracy"``) or callables ``(predictions_array, targets) -> float``,
+            computed each epoch on the predictions made during the epoch (before each step).
+            Accuracy thresholds scores at 0 for ``"hinge"`` and ``"bce_with_logits"``.
+        progress: show a tqdm progress bar (terminal or notebook) if tqdm is installed.
+        vectorize: one batched graph per batch (default) or one scalar graph per sample.
+        validation_data: ``(X_val, y_val)``, evaluated after each epoch without a graph
+            (records ``val_loss`` and ``val_<metric>``).
+        callback: called as ``callback(epoch, history)`` after each epoch.
+
+    Returns:
+        A :class:`History` with ``loss`` (the batch losses of the epoch, averaged with
+        weights by batch size) and each metric, per epoch.
+
+    Raises:
+        ValueError: for ``X``/``y`` length mismatch, bad sizes, unknown loss or metric names.
+        FloatingPointError: if the loss becomes NaN or infinite (lower the learning rate).
+    """
+    X, y = _check_data(X, y, "")
+    loss_fn = resolve_loss(loss)
+    metric_fns = _resolve_metrics(metrics, loss_fn)
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    n = len(X)
+    if batch_size is None:
+        batch_size = n
+    elif isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise TypeError("fit: validation_data must be a pair (X_val, y_val)")
+        X_val, y_val = _check_data(*validation_data, "validation ")
+    if optimizer is None:
+        if not isinstance(model, Module):
+            raise ValueError("fit needs an optimizer for a model that is not an nn.Module")
+        optimizer = SGD(model.parameters(), lr=0.1)
+    elif not (callable(getattr(optimizer, "step", None)) and callable(getattr(optimizer, "zero_grad", None))):
+        raise TypeError(
+            f"fit: optimizer must be an optimizer such as nn.SGD(model.parameters(), lr=0.1), "
+            f"got {type(optimizer).__name__}"
+        )
+
+    rng = np.random.default_rng(seed)
+    history = History()
+    bar = _progress_bar(epochs, progress)
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(n) if shuffle and batch_size < n else np.arange(n)
+        total, outputs = 0.0, []
+        for start in range(0, n, batch_size):
+            rows = order[start : start + batch_size]
+            optimizer.zero_grad()
+            out = _forward(model, X[rows], vectorize)
+            batch_loss = loss_fn(out, y[rows])
+            if not math.isfinite(batch_loss.data):
+                raise FloatingPointError(
+                    f"fit: the loss is {batch_loss.data} at epoch {epoch} (batch at sample {start}); "
+                    f"try a smaller learning rate"
+                )
+            batch_loss.backward()
+            optimizer.step()
+            total += batch_loss.data * len(rows)
+            if metric_fns:
+                outputs.append((rows, predictions_array(out)))
+        values = {"loss": total / n}
+        if metric_fns:
+            predictions = np.empty((n, *outputs[0][1].shape[1:]))
+            for rows, out_array in outputs:
+                predictions[rows] = out_array
+            values.update({name: fn(predictions, y) for name, fn in metric_fns.items()})
+        if validation_data is not None:
+            values.update(_evaluate(model, X_val, y_val, loss_fn, metric_fns, vectorize))
+        history.record(**values)
+        if bar is not None:
+            bar.set_postfix({k: f"{v:.4g}" for k, v in values.items()}, refresh=False)
+            bar.update(1)
+        if callback is not None:
+            callback(epoch, history)
+    if bar is not None:
+        bar.close()
+    return history
+
+
+def _evaluate(
+    model: Callable[..., Any],
+    X: np.ndarray,
+    y: np.ndarray,
+    loss_fn: Callable[..., Value],
+    metric_fns: dict[str, Metric],
+    vectorize: bool,
+) -> dict[str, float]:
+    with no_grad():
+        out = _forward(model, X, vectorize)
+        values = {"val_loss": float(loss_fn(out, y).data)}
+    predictions = predictions_array(out)
+    values.update({f"val_{name}": fn(predictions, y) for name, fn in metric_fns.items()})
+    return values
+
+
+def _forward(model: Callable[..., Any], X: np.ndarray, vectorize: bool) -> Any:
+    return model(X) if vectorize else [model(x) for x in X]
+
+
+def _check_data(X: Any, y: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"fit: {what}X and y must be numeric arrays") from None
+    if X.ndim != 2 or len(X) == 0:
+        raise ValueError(f"fit: {what}X must be a non-empty 2-D array (samples, features), got {X.shape}")
+    if y.ndim == 0 or len(y) != len(X):
+        raise ValueError(f"fit: {what}X has {len(X)} samples but y has {len(y) if y.ndim else 'no'} rows")
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
+        raise ValueError(f"fit: {what}X and y must be finite (found NaN or infinity)")
+    return X, y
+
+
+def _resolve_metrics(
+    metrics: Iterable[Union[str, Metric]], loss_fn: Callable[..., Value]
+) -> dict[str, Metric]:
+    if isinstance(metrics, str):
+        metrics = [metrics]
+    resolved: dict[str, Metric] = {}
+    for metric in metrics:
+        if isinstance(metric, str):
+            if metric not in METRICS:
+                raise ValueError(f"unknown metric {metric!r}; valid names: {', '.join(map(repr, METRICS))}")
+            if metric == "accuracy" and loss_fn in (hinge_loss, binary_cross_entropy_with_logits):
+                resolved[metric] = lambda p, t: accuracy(p, t, threshold=0.0)  # raw scores
+            else:
+                resolved[metric] = METRICS[metric]
+        elif callable(metric):
+            resolved[getattr(metric, "__name__", f"metric_{len(resolved)}")] = metric
+        else:
+            raise TypeError(f"a metric must be a name or a callable, got {type(metric).__name__}")
+    return resolved
+
+
+def _progress_bar(epochs: int, progress: bool) -> Any:
+    if not progress:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # tqdm is optional (the "progress" extra)
+        return None
+    return tqdm(total=epochs, desc="fit", unit="epoch")
