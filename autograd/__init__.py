@@ -11,6 +11,7 @@ Example:
     0.8
 """
 
+from autograd.anomaly import AnomalyError, detect_anomaly
 from autograd.backward import backward, gradients, topological_order
 from autograd.functional import grad, hessian, value_and_grad
 from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
@@ -18,6 +19,7 @@ from autograd.gradcheck import gradcheck, numeric_grad
 from autograd.ops import OPS, Op, register_op
 from autograd.tape import Tape
 from autograd.value import Value, dot, sum_values
+from autograd.viz import draw_dot, draw_graph
 
 __all__ = [
     "Value",
@@ -37,5 +39,9 @@ __all__ = [
     "OPS",
     "Op",
     "register_op",
+    "detect_anomaly",
+    "AnomalyError",
+    "draw_graph",
+    "draw_dot",
     "Tape",
 ]

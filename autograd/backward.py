@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd.anomaly import _AnomalyMode, _building_derivatives, _check_gradients
 from autograd.grad_mode import enable_grad
 from autograd.value import Value, _constant
 
@@ -89,11 +90,14 @@ def _backpropagate(root: Value, order: list[Value], seed: Any) -> None:
         if node._prev:
             node.grad = 0.0
     root.grad += _seed_like(root.data, seed)
+    check = _AnomalyMode.enabled
     for node in reversed(order):
         parents = node._prev
         if not parents:
             continue
         grads = node._op.vjp(node.grad, node.data, *[p.data for p in parents])  # type: ignore[union-attr]
+        if check:
+            _check_gradients(node, node.grad, grads)
         if type(node.data) is _ndarray:
             for parent, grad in zip(parents, grads):
                 if type(grad) is _ndarray and type(parent.data) is not _ndarray:
@@ -115,18 +119,32 @@ def gradients(root: Value, wrt: Sequence[Value], seed: Any = 1.0, create_graph: 
             again (higher-order derivatives); otherwise floats (or arrays for batched nodes).
 
     A node that ``root`` does not depend on gets gradient 0.
+
+    Raises:
+        TypeError: if ``root`` is not a ``Value`` or ``wrt`` is not a list of ``Value`` s.
     """
+    _check_gradients_args(root, wrt)
     order = topological_order(root)
     targets = set(wrt)
     grads: dict[Value, Any] = {}
     if create_graph:
-        with enable_grad():
+        with enable_grad(), _building_derivatives():
             grads[root] = _constant(_seed_like(root.data, _plain(seed)))
             _accumulate(order, grads, targets, lambda node: node, lambda node: node._prev)
     else:
         grads[root] = _seed_like(root.data, seed)
         _accumulate(order, grads, targets, lambda node: node.data, lambda node: [p.data for p in node._prev])
     return [grads.get(x, 0.0) for x in wrt]
+
+
+def _check_gradients_args(root: Any, wrt: Any) -> None:
+    if not isinstance(root, Value):
+        raise TypeError(f"gradients: root must be a Value, got {type(root).__name__}")
+    if isinstance(wrt, (str, bytes, Value)) or not isinstance(wrt, Sequence):
+        raise TypeError(f"gradients: wrt must be a list of Values, got {type(wrt).__name__}")
+    for i, x in enumerate(wrt):
+        if not isinstance(x, Value):
+            raise TypeError(f"gradients: wrt[{i}] must be a Value, got {type(x).__name__}")
 
 
 def _plain(x: Any) -> Any:
@@ -140,6 +158,7 @@ def _accumulate(
 
     A gradient is dropped once it has been passed on, unless its node is in ``keep``.
     """
+    check = _AnomalyMode.enabled
     for node in reversed(order):
         if not node._prev:
             continue
@@ -147,6 +166,8 @@ def _accumulate(
         if g is None:
             continue
         local = node._op.vjp(g, out_of(node), *inputs_of(node))  # type: ignore[union-attr]
+        if check:
+            _check_gradients(node, g, local)
         batched = type(node.data) is _ndarray
         for parent, grad in zip(node._prev, local):
             if batched and type(parent.data) is not _ndarray:

@@ -19,6 +19,7 @@ from typing import Any, Union
 import numpy as np
 
 from autograd.backward import gradients
+from autograd.grad_mode import enable_grad
 from autograd.ops import OPS
 from autograd.value import Value
 
@@ -61,7 +62,8 @@ def _trace(
         wrt.append(leaf)
     _Tracing.depth += 1
     try:
-        out = f(*call_args)
+        with enable_grad():  # a transform differentiates even when called inside no_grad()
+            out = f(*call_args)
     finally:
         _Tracing.depth -= 1
     return out, wrt, nested

@@ -32,6 +32,8 @@ def numeric_grad(f: Callable[..., Any], *xs: float, eps: float = 1e-6) -> list[f
         >>> [round(d, 6) for d in numeric_grad(lambda x: x * x, 3.0)]
         [6.0]
     """
+    if not eps > 0:  # also refuses NaN
+        raise ValueError(f"numeric_grad: eps must be a positive step, got {eps!r}")
     derivs = []
     for i in range(len(xs)):
         up = [float(x) for x in xs]
@@ -56,9 +58,12 @@ def gradcheck(
 
     Raises:
         AssertionError: naming every failing argument with its analytic and numeric value.
+        ValueError: with no argument, ``eps <= 0``, or a negative tolerance.
     """
     if not xs:
         raise ValueError("gradcheck needs at least one argument to differentiate")
+    if not (atol >= 0 and rtol >= 0):
+        raise ValueError(f"gradcheck: atol and rtol must be >= 0, got atol={atol!r}, rtol={rtol!r}")
     _, analytic = value_and_grad(f, argnums=tuple(range(len(xs))))(*[float(x) for x in xs])
     numeric = numeric_grad(f, *xs, eps=eps)
     failures = [

@@ -65,6 +65,8 @@ def register_op(
     """
     if name in OPS:
         raise ValueError(f"an op named {name!r} is already registered")
+    if not (callable(forward) and callable(vjp)):
+        raise TypeError(f"register_op({name!r}): forward and vjp must be callables")
     op = Op(name, forward, vjp, nary)
     OPS[name] = op
     return op
@@ -91,7 +93,12 @@ def _math(scalar_fn: Callable[[float], float], array_fn: Callable[[Any], Any]) -
     """One forward for both floats (``math``: fast on scalars) and arrays (``numpy``)."""
 
     def forward(a: Any) -> Any:
-        return array_fn(a) if type(a) is _ndarray else scalar_fn(a)
+        if type(a) is _ndarray:
+            return array_fn(a)
+        try:
+            return scalar_fn(a)
+        except ValueError:  # math.sin(inf) raises; IEEE floats (numpy, PyTorch) give nan
+            return math.nan
 
     return forward
 
@@ -226,7 +233,10 @@ def _pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     elif ad == 0 and bd < 1:
         da = math.inf
     else:
-        da = b * a ** (b - 1)
+        try:
+            da = b * a ** (b - 1)
+        except OverflowError:  # a ** (b-1) overflows where the derivative may not (tiny a, b)
+            da = b * out / a
     # d/db a**b = out * log(a): real only for a > 0. At a == 0 (b > 0) the limit is 0;
     # for a < 0 it is undefined and reported as nan (this is the case for every constant
     # exponent applied to a negative base; the nan lands on the constant and goes nowhere).

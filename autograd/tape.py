@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from autograd.anomaly import _AnomalyMode, _check_replayed
 from autograd.backward import _backpropagate, topological_order
 from autograd.value import Value
 
@@ -54,8 +55,11 @@ class Tape:
 
     def forward(self) -> Any:
         """Recompute every node from the leaves' current data; return the root's new data."""
+        check = _AnomalyMode.enabled
         for node in self._ops:
             node.data = node._op.forward(*[p.data for p in node._prev])  # type: ignore[union-attr]
+            if check:
+                _check_replayed(node)
         return self.root.data
 
     def backward(self, seed: Any = 1.0) -> None:

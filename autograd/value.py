@@ -17,6 +17,7 @@ from typing import Any, Union
 
 import numpy as np
 
+from autograd.anomaly import _AnomalyMode, _on_new_node
 from autograd.grad_mode import _GradMode
 from autograd.ops import OPS, Op
 
@@ -49,6 +50,8 @@ def _check_data(data: Any) -> float | np.ndarray:
                 f"Value expects a 1-D array of real numbers (one per sample), "
                 f"got an array of shape {data.shape} and dtype {data.dtype}"
             )
+        if data.size == 0:
+            raise ValueError("Value expects at least one sample, got an empty array")
         return data.astype(np.float64)
     return float(data)
 
@@ -65,6 +68,8 @@ def _result(data: Any, op: Op, parents: tuple[Value, ...]) -> Value:
     else:
         node._op = None
         node._prev = ()
+    if _AnomalyMode.enabled:
+        _on_new_node(node, op.name, parents)
     return node
 
 
@@ -108,6 +113,7 @@ class Value:
 
     Raises:
         TypeError: if ``data`` is not a real number or a 1-D numeric array.
+        ValueError: if ``data`` is an empty array.
 
     Example:
         >>> x = Value(3.0, label="x")

@@ -15,6 +15,7 @@ Example:
 """
 
 from nn.datasets import IRIS_CLASSES, IRIS_FEATURES, iris, moons, one_hot, standardize, train_test_split, xor
+from nn.draw import draw_model
 from nn.init import Normal, ScaledUniform, Uniform
 from nn.layers import MLP, Layer, Neuron
 from nn.losses import (
@@ -27,6 +28,8 @@ from nn.losses import (
 from nn.metrics import accuracy
 from nn.module import Module
 from nn.optim import SGD, Adam, Optimizer
+from nn.serialize import ModelFileError, load, save
+from nn.torch_bridge import from_torch, to_torch
 from nn.train import History, fit
 
 __all__ = [
@@ -56,4 +59,10 @@ __all__ = [
     "standardize",
     "IRIS_FEATURES",
     "IRIS_CLASSES",
+    "save",
+    "load",
+    "ModelFileError",
+    "to_torch",
+    "from_torch",
+    "draw_model",
 ]

@@ -76,6 +76,8 @@ class Neuron(Module):
         rng: RandomSource | None = None,
     ) -> None:
         _check_size(nin, "nin")
+        if not isinstance(bias, (bool, np.bool_)):
+            raise TypeError(f"bias must be True or False, got {bias!r}")
         draw, source = resolve_init(init), _random_source(seed, rng)
         self._setup([draw(source, nin) for _ in range(nin)], 0.0 if bias else None, activation)
 

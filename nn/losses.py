@@ -63,13 +63,14 @@ def binary_cross_entropy(predictions: Predictions, targets: Any, reduction: str 
     counts as -100, as in PyTorch.
 
     Raises:
-        ValueError: if a probability is outside [0, 1].
+        ValueError: if a probability or a target is outside [0, 1].
 
     Example:
         >>> from autograd import Value
         >>> round(binary_cross_entropy(Value(0.8), 1.0).data, 6)     # -log(0.8)
         0.223144
     """
+    _check_probabilities(targets, "binary_cross_entropy")
     return _elementwise(predictions, targets, reduction, "binary_cross_entropy", _bce_term)
 
 
@@ -79,11 +80,15 @@ def binary_cross_entropy_with_logits(
     """Binary cross-entropy of ``sigmoid(z)``, computed from the logit ``z`` as
     ``softplus(z) - t * z``: finite for any ``z`` (a sigmoid then log would overflow).
 
+    Raises:
+        ValueError: if a target is outside [0, 1].
+
     Example:
         >>> from autograd import Value
         >>> binary_cross_entropy_with_logits(Value(1000.0), 0.0).data   # exact, no overflow
         1000.0
     """
+    _check_probabilities(targets, "binary_cross_entropy_with_logits")
     return _elementwise(predictions, targets, reduction, "binary_cross_entropy_with_logits", _logits_term)
 
 
@@ -283,6 +288,12 @@ def _numeric(targets: Any, name: str) -> np.ndarray:
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name}: targets must be finite")
     return array
+
+
+def _check_probabilities(targets: Any, name: str) -> None:
+    array = _numeric(targets, name)
+    if np.any(array < 0) or np.any(array > 1):
+        raise ValueError(f"{name} expects targets in [0, 1] (labels 0/1 or probabilities), got {targets!r}")
 
 
 def _check_reduction(reduction: str, name: str) -> None:

@@ -43,8 +43,14 @@ class Optimizer:
     def __init__(self, params: Iterable[Value], lr: LearningRate) -> None:
         if hasattr(params, "parameters") and callable(params.parameters):
             params = params.parameters()  # a Module passed directly
-        self.params: list[Value] = list(params)
         name = type(self).__name__
+        try:
+            self.params: list[Value] = list(params)
+        except TypeError:
+            raise TypeError(
+                f"{name} expects the parameters to optimize (e.g. model.parameters()), "
+                f"got {type(params).__name__}"
+            ) from None
         if not self.params:
             raise ValueError(f"{name} got no parameters to optimize")
         for i, p in enumerate(self.params):
@@ -138,7 +144,11 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        if len(betas) != 2 or not all(0.0 <= _check_rate(b, "betas") < 1.0 for b in betas):
+        if (
+            not isinstance(betas, (tuple, list))
+            or len(betas) != 2
+            or not all(0.0 <= _check_rate(b, "betas") < 1.0 for b in betas)
+        ):
             raise ValueError(f"Adam: betas must be two numbers in [0, 1), got {betas!r}")
         self.betas = (float(betas[0]), float(betas[1]))
         self.eps = _check_rate(eps, "eps")

@@ -136,11 +136,18 @@ def fit(
     elif isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
     if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise TypeError("fit: validation_data must be a pair (X_val, y_val)")
         X_val, y_val = _check_data(*validation_data, "validation ")
     if optimizer is None:
         if not isinstance(model, Module):
             raise ValueError("fit needs an optimizer for a model that is not an nn.Module")
         optimizer = SGD(model.parameters(), lr=0.1)
+    elif not (callable(getattr(optimizer, "step", None)) and callable(getattr(optimizer, "zero_grad", None))):
+        raise TypeError(
+            f"fit: optimizer must be an optimizer such as nn.SGD(model.parameters(), lr=0.1), "
+            f"got {type(optimizer).__name__}"
+        )
 
     rng = np.random.default_rng(seed)
     history = History()

@@ -1,4 +1,4 @@
-"""Shared test settings: hypothesis profiles ("dev" by default, "ci" derandomized).
+"""Shared test settings: hypothesis profiles ("dev" by default, "ci" derandomized, "fuzz" big).
 
 "dev" is for quick local runs. "ci" (HYPOTHESIS_PROFILE=ci, set by .ci/run) is derandomized,
 so CI runs the same examples every time; 300 examples per property keep the engine suite
@@ -17,5 +17,15 @@ settings.register_profile(
     derandomize=True,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
+)
+# The big fuzzing run (tests/test_fuzz.py, `make pytest` runs it separately): 10,000 random
+# programs, derandomized like "ci" so a red build is reproducible.
+settings.register_profile(
+    "fuzz",
+    max_examples=10_000,
+    deadline=None,
+    derandomize=True,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))

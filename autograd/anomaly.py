@@ -1,0 +1,171 @@
+"""``detect_anomaly()``: stop at the first NaN or infinity, and say where it was made.
+
+Inside the context every new node remembers where in *your* code it was created (frames in
+``autograd/`` and ``nn/`` are skipped). The forward pass raises :class:`AnomalyError` at the
+first op whose result is NaN or infinite; ``backward`` (and ``gradients``/``grad``) raise at
+the first node whose rule produces a NaN or infinite gradient for one of its inputs. The
+message names the op, its input values and the line that created the node.
+
+Outside the context nothing is recorded or checked, so normal runs pay one flag check per node.
+Gradients flowing into constants are not checked: ``x ** 2`` for a negative ``x`` gives the
+constant exponent a NaN gradient by design (log of a negative base), and it goes nowhere.
+
+Example:
+    >>> from autograd import Value, detect_anomaly
+    >>> x = Value(0.0)
+    >>> with detect_anomaly():
+    ...     y = x.sqrt()          # sqrt'(0) is +inf
+    ...     y.backward()          # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    autograd.anomaly.AnomalyError: backward: the sqrt node ... gave its input 0 the gradient inf; ...
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import weakref
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from autograd.value import Value
+
+__all__ = ["AnomalyError", "detect_anomaly", "is_anomaly_enabled", "creation_site"]
+
+_ndarray = np.ndarray
+_PACKAGES = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_AUTOGRAD_DIR = os.path.join(_PACKAGES, "autograd") + os.sep
+_NN_DIR = os.path.join(_PACKAGES, "nn") + os.sep
+
+
+class AnomalyError(FloatingPointError):
+    """A NaN or infinity appeared in a forward value or a gradient under ``detect_anomaly()``."""
+
+
+class _AnomalyMode:
+    enabled = False
+    # True while ``gradients(create_graph=True)`` builds derivative graphs: their values are
+    # gradients, checked (with a better message) by ``_check_gradients`` instead.
+    differentiating = False
+
+
+# Where each node was created, only for nodes made while the mode is on. Weak keys: the
+# record dies with its node, and nodes carry no extra slot for everyone else.
+_SITES: weakref.WeakKeyDictionary[Value, str] = weakref.WeakKeyDictionary()
+
+
+def is_anomaly_enabled() -> bool:
+    """True inside ``detect_anomaly()``."""
+    return _AnomalyMode.enabled
+
+
+@contextlib.contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Context manager (and decorator): raise :class:`AnomalyError` at the first NaN/inf.
+
+    Forward values and backward gradients are checked; each node records where it was
+    created, so the error can point at the line of your code that made it. It is slow
+    (a frame walk per node): use it to hunt a NaN, not for training.
+    """
+    previous = _AnomalyMode.enabled
+    _AnomalyMode.enabled = True
+    try:
+        yield
+    finally:
+        _AnomalyMode.enabled = previous
+
+
+@contextlib.contextmanager
+def _building_derivatives() -> Iterator[None]:
+    previous = _AnomalyMode.differentiating
+    _AnomalyMode.differentiating = True
+    try:
+        yield
+    finally:
+        _AnomalyMode.differentiating = previous
+
+
+def creation_site(node: Value) -> str:
+    """Where ``node`` was created (``"file:line in function"``), if made under ``detect_anomaly()``."""
+    return _SITES.get(node, "unknown (created outside detect_anomaly())")
+
+
+def _user_site() -> str:
+    """The first frame outside ``autograd/`` and ``nn/``; the nearest ``nn`` frame as "via"."""
+    frame = sys._getframe(1)
+    via = ""
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename.startswith(_NN_DIR):
+            via = via or f" (via {_where(frame)})"
+        elif not filename.startswith(_AUTOGRAD_DIR):
+            return _where(frame) + via
+        frame = frame.f_back  # type: ignore[assignment]
+    return "unknown" + via
+
+
+def _where(frame: Any) -> str:
+    return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+
+
+def _plain(x: Any) -> Any:
+    """The number(s) behind a gradient or a node (an ndarray's own ``.data`` is a memoryview)."""
+    return x if type(x) in (float, _ndarray) else getattr(x, "data", x)
+
+
+def _is_finite(x: Any) -> bool:
+    x = _plain(x)
+    if type(x) is float:
+        return math.isfinite(x)
+    return bool(np.all(np.isfinite(x)))
+
+
+def _show(x: Any) -> str:
+    x = _plain(x)
+    if isinstance(x, _ndarray):
+        return np.array2string(x, threshold=6, precision=6)
+    return repr(x)
+
+
+def _values(nodes: Sequence[Value]) -> str:
+    shown = [_show(p) for p in nodes]
+    return "(" + ", ".join(shown) + ("," if len(shown) == 1 else "") + ")"
+
+
+def _on_new_node(node: Value, op_name: str, parents: Sequence[Value]) -> None:
+    """Called by the node constructor while the mode is on: record the site, check the value."""
+    site = _user_site()
+    _SITES[node] = site
+    if not _AnomalyMode.differentiating and not _is_finite(node.data):
+        raise AnomalyError(
+            f"forward: {op_name} gave {_show(node.data)} from inputs {_values(parents)}, at {site}"
+        )
+
+
+def _check_replayed(node: Value) -> None:
+    """Called by ``Tape.forward`` while the mode is on, after recomputing ``node``."""
+    if not _is_finite(node.data):
+        raise AnomalyError(
+            f"forward (tape replay): {node.op} gave {_show(node.data)} from inputs "
+            f"{_values(node._prev)}; the node was created at {creation_site(node)}"
+        )
+
+
+def _check_gradients(node: Value, upstream: Any, grads: Sequence[Any]) -> None:
+    """Called by the backward loops while the mode is on, after ``node``'s rule has run."""
+    from autograd.value import CONSTANT
+
+    for i, (parent, grad) in enumerate(zip(node._prev, grads, strict=True)):
+        if parent._op is CONSTANT or _is_finite(grad):
+            continue
+        raise AnomalyError(
+            f"backward: the {node.op} node created at {creation_site(node)} gave its input {i} "
+            f"the gradient {_show(grad)}; its inputs were {_values(node._prev)}, its value "
+            f"{_show(node.data)}, the upstream gradient {_show(upstream)}"
+        )
