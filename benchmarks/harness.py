@@ -39,6 +39,7 @@ __all__ = [
     "best",
     "median",
     "paired_ratio",
+    "progress",
     "machine",
     "fmt_time",
     "fmt_ratio",
