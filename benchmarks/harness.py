@@ -44,6 +44,7 @@ __all__ = [
     "fmt_time",
     "fmt_ratio",
     "table",
+    "count_nodes",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -199,3 +200,14 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return lines
+
+
+def count_nodes(root: Any) -> int:
+    """How many nodes the graph of ``root`` has (chainrule's or micrograd's: both keep ``_prev``)."""
+    seen, stack = {root}, [root]
+    while stack:
+        for parent in stack.pop()._prev:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return len(seen)

@@ -16,20 +16,10 @@ import gc
 import tracemalloc
 from typing import Any
 
-from benchmarks.harness import Section, Target, child_main, interleaved, table
+from benchmarks.harness import Section, Target, child_main, count_nodes, interleaved, table
 
 PEERS = ["chainrule", "chainrule-batched", "micrograd"]
 LIMIT = 200  # bytes per node, scalar mode
-
-
-def count_nodes(root: Any) -> int:
-    seen, stack = {root}, [root]
-    while stack:
-        for parent in stack.pop()._prev:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    return len(seen)
 
 
 def chainrule_loss(batched: bool) -> Any:

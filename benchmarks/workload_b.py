@@ -20,6 +20,7 @@ from benchmarks.harness import (
     Target,
     best,
     child_main,
+    count_nodes,
     fmt_ratio,
     fmt_time,
     interleaved,
@@ -57,16 +58,6 @@ def build(value_type: Any, samples: int = SAMPLES) -> tuple[Any, Any]:
         return total * (1.0 / samples) + 1e-4 * reg
 
     return loss, params
-
-
-def count_nodes(root: Any) -> int:
-    seen, stack = {root}, [root]
-    while stack:
-        for parent in stack.pop()._prev:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    return len(seen)
 
 
 def measure(peer: str, params: dict[str, Any]) -> dict[str, Any]:
