@@ -122,7 +122,8 @@ def _power(a: Any, b: Any) -> Any:
             raise ZeroDivisionError(f"pow: zero raised to a negative power ({a!r} ** {b!r})")
         if np.any((np.asarray(a) < 0) & (np.asarray(b) != np.round(b))):
             raise ValueError(f"pow: negative base with a non-integer exponent ({a!r} ** {b!r})")
-        return np.power(a, b)
+        with np.errstate(over="ignore"):
+            return _refuse_overflow("pow", np.power(a, b), a, b)
     if a == 0 and b < 0:
         raise ZeroDivisionError(f"pow: zero raised to a negative power ({a!r} ** {b!r})")
     if a < 0 and not float(b).is_integer():
@@ -133,10 +134,23 @@ def _power(a: Any, b: Any) -> Any:
         raise OverflowError(f"pow: result too large for a float ({a!r} ** {b!r})") from None
 
 
+def _refuse_overflow(name: str, out: np.ndarray, *inputs: Any) -> np.ndarray:
+    """Raise ``OverflowError`` where finite inputs gave an infinite result, as ``math`` does."""
+    finite = np.ones(out.shape, dtype=bool)
+    for x in inputs:
+        finite &= np.isfinite(x)
+    overflowed = np.isinf(out) & finite
+    if overflowed.any():
+        sample = int(np.flatnonzero(overflowed)[0])
+        raise OverflowError(f"{name}: result too large for a float (sample {sample} of the batch)")
+    return out
+
+
 def _exp(a: Any) -> Any:
     if _is_array(a):
         with np.errstate(over="ignore"):
-            return np.exp(a)
+            out = np.exp(a)
+        return _refuse_overflow("exp", out, a)
     try:
         return math.exp(a)
     except OverflowError:

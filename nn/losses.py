@@ -247,6 +247,8 @@ def _class_scores(logits: Predictions) -> list[list[Value]]:
 
 def _target_rows(targets: Any, n: int, k: int) -> np.ndarray:
     """Targets as an (n, k) array of class probabilities (one-hot for class indices)."""
+    if _has_booleans(targets):
+        raise TypeError("cross_entropy: class labels must be integers, got booleans")
     array = _numeric(targets, "cross_entropy")
     if array.shape == (n,) or (array.ndim == 0 and n == 1):
         labels = array.reshape(n)
@@ -276,6 +278,15 @@ def _cross_entropy_term(scores: list[Value], target: np.ndarray) -> Value:
 
 
 # --- shared checks -------------------------------------------------------------------------
+
+
+def _has_booleans(targets: Any) -> bool:
+    """True for ``True``, a boolean array, or a list holding a bool (numpy would turn it into 1)."""
+    if isinstance(targets, (bool, np.bool_)):
+        return True
+    if isinstance(targets, np.ndarray):
+        return targets.dtype == np.bool_
+    return isinstance(targets, (list, tuple)) and any(isinstance(t, (bool, np.bool_)) for t in targets)
 
 
 def _numeric(targets: Any, name: str) -> np.ndarray:

@@ -281,3 +281,15 @@ def test_no_grad_survives_errors_inside():
             Value(-1.0).log()
         assert not is_grad_enabled()
     assert is_grad_enabled()
+
+
+def test_batched_exp_and_pow_overflow_raise_like_scalars():
+    import numpy as np
+
+    x = Value(np.array([1.0, 800.0, 2.0]))
+    with pytest.raises(OverflowError, match=r"exp: result too large for a float \(sample 1 of the batch\)"):
+        x.exp()
+    with pytest.raises(OverflowError, match=r"pow: result too large for a float \(sample 1 of the batch\)"):
+        x**200
+    # an infinite input is not an overflow: exp(inf) = inf, as math.exp(inf) gives
+    assert np.isinf(Value(np.array([np.inf, 0.0])).exp().data[0])

@@ -271,3 +271,10 @@ def test_resolve_loss_by_name_lists_the_valid_names():
     assert resolve_loss("hinge") is hinge_loss and resolve_loss(mse_loss) is mse_loss
     with pytest.raises(ValueError, match="unknown loss 'l1'; valid names: 'mse', 'bce', 'bce_with_logits'"):
         resolve_loss("l1")
+
+
+@pytest.mark.parametrize("labels", [[True, False], np.array([True, False]), [0, True]])
+def test_cross_entropy_refuses_boolean_labels(labels):
+    scores = [[Value(0.1), Value(0.2)], [Value(0.3), Value(-0.1)]]
+    with pytest.raises(TypeError, match="class labels must be integers, got booleans"):
+        cross_entropy(scores, labels)
