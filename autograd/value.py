@@ -101,7 +101,7 @@ class Value:
 
     Args:
         data: an int, float or numpy scalar (stored as a Python float), or a 1-D numpy array
-            holding one value per sample (stored as float64; see "Batched values" in the docs).
+            holding one value per sample (stored as float64; see "Batched values" in the README).
         label: a name used in ``repr`` and in graph pictures.
 
     Attributes:
