@@ -37,6 +37,8 @@ CONSTANT = Op("const", lambda: None, lambda g, out: ())
 
 def _check_data(data: Any) -> float | np.ndarray:
     """Validate what a user passes to ``Value(...)`` and convert it to float64."""
+    if type(data) is float:  # the common case: nothing to check or convert
+        return data
     if isinstance(data, (bool, np.bool_)) or not isinstance(data, (numbers.Real, np.ndarray)):
         raise TypeError(
             f"Value expects a real number (int, float, numpy scalar) or a 1-D numpy array, "
