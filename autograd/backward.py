@@ -95,6 +95,15 @@ def _backpropagate(root: Value, order: list[Value], seed: Any) -> None:
         parents = node._prev
         if not parents:
             continue
+        if len(parents) == 1 and type(node.data) is not _ndarray:
+            # A scalar unary op (an activation: half the nodes of a network) needs no list of
+            # inputs and no loop over its parents.
+            (parent,) = parents
+            grads = node._op.vjp(node.grad, node.data, parent.data)  # type: ignore[union-attr]
+            if check:
+                _check_gradients(node, node.grad, grads)
+            parent.grad += grads[0]
+            continue
         grads = node._op.vjp(node.grad, node.data, *[p.data for p in parents])  # type: ignore[union-attr]
         if check:
             _check_gradients(node, node.grad, grads)

@@ -292,6 +292,8 @@ def _dot_vjp(g: Any, out: Any, *args: Any) -> tuple[Any, ...]:
 
 def _step(x: Any) -> Any:
     """1 where x > 0, else 0 (a constant: its own derivative is zero almost everywhere)."""
+    if type(x) is float:  # the common case first: one test, no call
+        return 1.0 if x > 0 else 0.0
     d = _data(x)
     return (d > 0).astype(float) if type(d) is _ndarray else (1.0 if d > 0 else 0.0)
 

@@ -37,6 +37,8 @@ CONSTANT = Op("const", lambda: None, lambda g, out: ())
 
 def _check_data(data: Any) -> float | np.ndarray:
     """Validate what a user passes to ``Value(...)`` and convert it to float64."""
+    if type(data) is float:  # the common case: nothing to check or convert
+        return data
     if isinstance(data, (bool, np.bool_)) or not isinstance(data, (numbers.Real, np.ndarray)):
         raise TypeError(
             f"Value expects a real number (int, float, numpy scalar) or a 1-D numpy array, "
@@ -362,4 +364,13 @@ def dot(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand | N
         parents = _lift_all(weights, "weights") + _lift_all(inputs, "inputs")
         if bias is not None:
             parents += _lift_all((bias,), "bias")
+    return _dot_node(parents)
+
+
+def _dot_node(parents: tuple[Value, ...]) -> Value:
+    """The node :func:`dot` makes once its arguments are checked: ``parents`` are ``Value`` s
+    already, the weights, then as many inputs, then the bias if there is one.
+
+    ``nn`` neurons, whose weights and inputs are always values, call it directly.
+    """
     return _result(_DOT.forward(*[p.data for p in parents]), _DOT, parents)

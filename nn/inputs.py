@@ -69,6 +69,8 @@ def as_input_values(x: Inputs, nin: int, who: str) -> list[Value]:
     for i, item in enumerate(x):
         if isinstance(item, Value):
             values.append(item)
+        elif type(item) is float and math.isfinite(item):  # the common case, checked cheaply
+            values.append(Value(item))
         else:
             values.append(Value(finite_number(item, f"{who} input {i}")))
     return values
