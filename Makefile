@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
-LINT_PATHS := autograd nn tests $(wildcard benchmarks)
+LINT_PATHS := autograd nn tests $(wildcard benchmarks docs/*.py notebooks/*.py)
 
 .PHONY: demo test lint typecheck pytest bench clean
 
