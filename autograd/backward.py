@@ -24,7 +24,7 @@ import numpy as np
 
 from autograd.anomaly import _AnomalyMode, _building_derivatives, _check_gradients
 from autograd.grad_mode import enable_grad
-from autograd.value import Value, _constant
+from autograd.value import Value, _constant, _plain
 
 __all__ = ["backward", "gradients", "topological_order"]
 
@@ -109,8 +109,8 @@ def _backpropagate(root: Value, order: list[Value], seed: Any) -> None:
             _check_gradients(node, node.grad, grads)
         if type(node.data) is _ndarray:
             for parent, grad in zip(parents, grads):
-                if type(grad) is _ndarray and type(parent.data) is not _ndarray:
-                    grad = float(grad.sum())  # a scalar parent: the sum of its per-sample gradients
+                if type(parent.data) is not _ndarray:
+                    grad = _sum_over_batch(grad)
                 parent.grad += grad
         else:
             for parent, grad in zip(parents, grads):
@@ -154,10 +154,6 @@ def _check_gradients_args(root: Any, wrt: Any) -> None:
     for i, x in enumerate(wrt):
         if not isinstance(x, Value):
             raise TypeError(f"gradients: wrt[{i}] must be a Value, got {type(x).__name__}")
-
-
-def _plain(x: Any) -> Any:
-    return x.data if isinstance(x, Value) else x
 
 
 def _accumulate(
