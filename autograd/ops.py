@@ -212,13 +212,15 @@ def _as_matrix(weights: tuple[Any, ...], inputs: tuple[Any, ...]) -> tuple[Any, 
 
 def _dot(*args: Any) -> Any:
     n = len(args) // 2
-    weights, inputs = args[:n], args[n : 2 * n]
     # The type test first: scalar values never pay for the batched check.
-    if n and type(inputs[0]) is _ndarray and (matrix := _as_matrix(weights, inputs)):
+    if n and type(args[n]) is _ndarray and (matrix := _as_matrix(args[:n], args[n : 2 * n])):
         w, x = matrix
         total = w @ x
     else:
-        total = sum(map(operator.mul, weights, inputs), 0.0)
+        # A plain loop: on Python 3.11 it beats sum(map(...)) and a comprehension for a neuron.
+        total = 0.0
+        for i in range(n):
+            total += args[i] * args[n + i]
     return total + args[-1] if len(args) % 2 else total
 
 
@@ -280,14 +282,16 @@ def _sqrt_vjp(g: Any, out: Any, a: Any) -> tuple[Any]:
 def _dot_vjp(g: Any, out: Any, *args: Any) -> tuple[Any, ...]:
     # d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1.
     n = len(args) // 2
-    weights, inputs = args[:n], args[n : 2 * n]
-    if n and type(inputs[0]) is _ndarray and (matrix := _as_matrix(weights, inputs)):
+    if n and type(args[n]) is _ndarray and (matrix := _as_matrix(args[:n], args[n : 2 * n])):
         # Batched: each weight's gradient summed over the batch (x @ g), each input's per sample.
         w, x = matrix
         grads = [*(x @ g).tolist(), *np.outer(w, g)]
-    else:
-        grads = [g * a for a in inputs + weights]
-    return (*grads, g) if len(args) % 2 else tuple(grads)
+        return (*grads, g) if len(args) % 2 else tuple(grads)
+    grads = [g] * len(args)  # the bias (if any) keeps g
+    for i in range(n):
+        grads[i] = g * args[n + i]
+        grads[n + i] = g * args[i]
+    return tuple(grads)
 
 
 def _step(x: Any) -> Any:

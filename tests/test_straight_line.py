@@ -1,0 +1,216 @@
+"""A scalar :class:`~autograd.Tape` replays through generated straight-line code
+(``autograd.straight_line``): it must give the node walk's numbers to the last bit, fall back
+to the walk whenever the leaves stop being floats, and show readable source."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from expression_trees import VALUE_BACKEND, OutOfDomain, evaluate, trees
+from hypothesis import assume, given, reject
+from hypothesis import strategies as st
+
+from autograd import AnomalyError, Tape, Value, detect_anomaly, dot, sum_values
+from autograd import tape as tape_module
+from autograd.ops import Op
+
+N_VARS = 3
+variables = st.floats(-2, 2, allow_nan=False)
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal as floats, with nan equal to nan (the two replays must agree even on nan)."""
+    return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
+
+
+def replay(tape: Tape, leaves: list[Value], xs: list[float]) -> tuple[str, Any]:
+    """Set the leaves, replay forward and backward; the outcome (numbers, or the error's type)."""
+    for leaf, x in zip(leaves, xs):
+        leaf.data = x
+        leaf.grad = 0.0
+    try:
+        out = tape.forward()
+        tape.backward()
+    except (ValueError, ZeroDivisionError, OverflowError) as error:
+        return ("raised", type(error))
+    return ("ok", (out, [node.grad for node in tape.order], [node.data for node in tape.order]))
+
+
+def two_tapes(tree: tuple, xs: list[float]) -> tuple[Tape, Tape, list[Value], list[Value]]:
+    """The same expression recorded twice: one tape replays straight-line, one walks."""
+    built = []
+    for _ in range(2):
+        leaves = [Value(x) for x in xs]
+        root = evaluate(tree, leaves, VALUE_BACKEND)
+        assume(isinstance(root, Value) and root.parents)
+        # A tree shares only its leaves; reusing the root makes an interior node with three
+        # children, whose gradient is a sum.
+        built.append((root * root + root, leaves))
+    (root_a, leaves_a), (root_b, leaves_b) = built
+    return Tape(root_a, straight_line=True), Tape(root_b, straight_line=False), leaves_a, leaves_b
+
+
+@given(
+    tree=trees(N_VARS),
+    xs=st.lists(variables, min_size=N_VARS, max_size=N_VARS),
+    new_xs=st.lists(st.floats(-3, 3, allow_nan=False), min_size=N_VARS, max_size=N_VARS),
+)
+def test_straight_line_replay_equals_the_node_walk_bit_for_bit(tree, xs, new_xs):
+    try:
+        fast, walk, fast_leaves, walk_leaves = two_tapes(tree, xs)
+    except OutOfDomain:
+        reject()
+    assert fast.source is not None and walk.source is None
+    for values in (xs, new_xs):
+        kind_fast, fast_result = replay(fast, fast_leaves, values)
+        kind_walk, walk_result = replay(walk, walk_leaves, values)
+        assert kind_fast == kind_walk
+        if kind_fast == "raised":
+            assert fast_result is walk_result
+            continue
+        (out_f, grads_f, data_f), (out_w, grads_w, data_w) = fast_result, walk_result
+        assert same(out_f, out_w)
+        assert all(map(same, data_f, data_w))
+        assert all(map(same, grads_f, grads_w)), f"{grads_f} != {grads_w}\n{fast.source}"
+
+
+def small_network() -> tuple[Value, list[Value]]:
+    params = [Value(v, label=f"p{i}") for i, v in enumerate([0.5, -0.3, 0.8, 0.1, -0.7])]
+    w, b, v, c = params[0:2], params[2], params[3], params[4]
+    errors = []
+    for x, y in [([1.0, 2.0], 1.0), ([-1.0, 0.5], 0.0)]:
+        hidden = dot(w, x, b).sigmoid()
+        errors.append((hidden * v + c).tanh() - y)
+    return sum_values([e * e for e in errors]), params
+
+
+def test_a_small_scalar_graph_replays_straight_line_by_default():
+    root, params = small_network()
+    tape = Tape(root)
+    source = tape.source
+    assert source is not None
+    assert "def forward():" in source and "def backward(seed):" in source
+    assert "sigmoid(" in source and "dot_vjp(" in source
+    assert "# p0" in source  # leaves are named by their labels
+
+
+def test_leaves_accumulate_and_interiors_are_recomputed():
+    a = Value(3.0)
+    b = a * a
+    tape = Tape(b * a, straight_line=True)
+    tape.backward()
+    tape.backward()
+    assert a.grad == 54.0
+    assert b.grad == 3.0
+    tape.backward(2.0)
+    assert a.grad == 108.0 and b.grad == 6.0
+
+
+def test_training_with_either_replay_gives_identical_parameters():
+    finals = []
+    for straight_line in (True, False):
+        root, params = small_network()
+        tape = Tape(root, straight_line=straight_line)
+        for _ in range(25):
+            tape.forward()
+            for p in params:
+                p.grad = 0.0
+            tape.backward()
+            for p in params:
+                p.data -= 0.1 * p.grad
+        finals.append([p.data for p in params])
+    assert finals[0] == finals[1]
+
+
+def test_an_array_leaf_falls_back_to_the_node_walk():
+    w, x = Value(0.5), Value(2.0)
+    tape = Tape((w * x).sigmoid(), straight_line=True)
+    assert tape.source is not None
+    x.data = np.array([1.0, 2.0, 3.0])
+    out = tape.forward()
+    tape.backward()
+    expected = 1 / (1 + np.exp(-0.5 * np.array([1.0, 2.0, 3.0])))
+    np.testing.assert_allclose(out, expected, rtol=1e-15)
+    assert w.grad == pytest.approx(float(np.sum(expected * (1 - expected) * x.data)), rel=1e-14)
+    x.data = 2.0  # floats again: back on the straight line
+    assert tape.forward() == pytest.approx(1 / (1 + math.exp(-1.0)), rel=1e-15)
+
+
+def test_an_int_leaf_falls_back_and_still_computes():
+    w = Value(2.0)
+    tape = Tape(w * w + 1.0)
+    w.data = 3  # type: ignore[assignment]
+    assert tape.forward() == 10
+    tape.backward()
+    assert w.grad == 6
+
+
+def test_anomaly_mode_replays_through_the_checked_walk():
+    w = Value(1.0)
+    tape = Tape(w * 1e300 * 10.0)
+    assert tape.source is not None
+    w.data = 1e10
+    with detect_anomaly(), pytest.raises(AnomalyError, match="mul"):
+        tape.forward()
+
+
+def test_a_non_number_seed_takes_the_walk():
+    w = Value(2.0)
+    tape = Tape(w * w)
+    tape.backward(np.float64(3.0))
+    assert w.grad == 12.0
+    w.grad = 0.0
+    tape.backward(Value(0.5))  # a Value seed gives Value gradients, as the walk does
+    assert isinstance(w.grad, Value) and w.grad.data == 2.0
+
+
+def test_size_policy(monkeypatch):
+    root, _ = small_network()
+    edges = sum(len(node.parents) for node in Tape(root).order)
+    monkeypatch.setattr(tape_module, "STRAIGHT_LINE_EDGES", edges - 1)
+    assert Tape(root).source is None  # too big for the default
+    assert Tape(root, straight_line=True).source is not None
+    monkeypatch.setattr(tape_module, "STRAIGHT_LINE_EDGES", edges)
+    assert Tape(root).source is not None
+
+
+def test_batched_graphs_walk_and_refuse_a_forced_straight_line():
+    w = Value(0.5)
+    root = (w * np.array([1.0, 2.0])).sum()
+    assert Tape(root).source is None
+    with pytest.raises(ValueError, match=r"straight_line=True.*ndarray"):
+        Tape(root, straight_line=True)
+
+
+def test_straight_line_must_be_a_bool_or_none():
+    with pytest.raises(TypeError, match="straight_line must be True, False or None"):
+        Tape(Value(1.0) * 2.0, straight_line="yes")  # type: ignore[arg-type]
+
+
+def test_a_leaf_root_has_nothing_to_write_out():
+    leaf = Value(4.0)
+    tape = Tape(leaf)
+    assert tape.source is None
+    assert tape.forward() == 4.0
+    tape.backward()
+    assert leaf.grad == 1.0
+
+
+def test_odd_op_names_and_labels_still_give_valid_code():
+    double = Op("2x-op", lambda a: 2.0 * a, lambda g, out, a: (2.0 * g,))
+    clash = Op("v1", lambda a: a + 1.0, lambda g, out, a: (g,))
+    typed = Op("type", lambda a: -a, lambda g, out, a: (-g,))
+    x = Value(1.5, label="x\nwith a newline")
+    y1 = x._unary(double)
+    y2 = y1._unary(clash)
+    root = y2._unary(typed)
+    tape = Tape(root, straight_line=True)
+    assert tape.source is not None
+    x.data = 2.0
+    assert tape.forward() == -5.0
+    tape.backward()
+    assert x.grad == -2.0
+    assert "# x with a newline" in tape.source
