@@ -106,6 +106,14 @@ def _math(scalar_fn: Callable[[float], float], array_fn: Callable[[Any], Any]) -
 # --- forwards that need more than one line -------------------------------------------------
 
 
+def different_batch_sizes(name: str, sizes: set[int]) -> ValueError:
+    """The error for batched values of different sizes meeting in op ``name``."""
+    return ValueError(
+        f"{name}: batched values of different sizes meet ({' and '.join(map(str, sorted(sizes)))} "
+        f"samples); every batched value in one graph must hold the same number of samples"
+    )
+
+
 def _divide(a: Any, b: Any) -> Any:
     if _is_array(b) or _is_array(a):
         if np.any(np.asarray(b) == 0):
@@ -206,6 +214,9 @@ def _as_matrix(weights: tuple[Any, ...], inputs: tuple[Any, ...]) -> tuple[Any, 
     ``dot`` is then one numpy matrix product instead of n Python-level operations on arrays.
     """
     if set(map(type, inputs)) == {_ndarray} and _ndarray not in set(map(type, weights)):
+        sizes = {len(x) for x in inputs}
+        if len(sizes) > 1:
+            raise different_batch_sizes("dot", sizes)
         return np.array(weights, dtype=np.float64), np.array(inputs)
     return None
 

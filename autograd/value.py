@@ -19,7 +19,7 @@ import numpy as np
 
 from autograd.anomaly import _AnomalyMode, _on_new_node
 from autograd.grad_mode import _GradMode
-from autograd.ops import OPS, Op
+from autograd.ops import OPS, Op, different_batch_sizes
 
 __all__ = ["Value", "dot", "sum_values", "Number"]
 
@@ -60,6 +60,8 @@ def _check_data(data: Any) -> float | np.ndarray:
 
 def _result(data: Any, op: Op, parents: tuple[Value, ...]) -> Value:
     """Make the node for ``op(*parents)`` without re-validating ``data`` (the hot path)."""
+    if type(data) is _ndarray:
+        _check_batch_sizes(data, op, parents)
     node = _new(Value)
     node.data = data
     node.grad = 0.0
@@ -73,6 +75,15 @@ def _result(data: Any, op: Op, parents: tuple[Value, ...]) -> Value:
     if _AnomalyMode.enabled:
         _on_new_node(node, op.name, parents)
     return node
+
+
+def _check_batch_sizes(data: np.ndarray, op: Op, parents: tuple[Value, ...]) -> None:
+    """Refuse batched values of different sizes: numpy would stretch a 1-sample batch over an
+    n-sample one, and its gradient would come back with n entries instead of 1."""
+    for parent in parents:
+        parent_data = parent.data
+        if type(parent_data) is _ndarray and parent_data.shape != data.shape:
+            raise different_batch_sizes(op.name, {len(p.data) for p in parents if type(p.data) is _ndarray})
 
 
 def _constant(data: Any) -> Value:

@@ -7,7 +7,9 @@ gradient descent with learning rate 0.1, 10,000 epochs, from the same starting w
 Peers:
 
 * ``chainrule``: scalar values, one graph per sample per epoch, summed with one n-ary node;
-* ``chainrule-tape``: that graph recorded once and replayed every epoch (:class:`autograd.Tape`);
+* ``chainrule-tape``: that graph recorded once and replayed every epoch (:class:`autograd.Tape`;
+  a scalar graph this small replays as generated straight-line code);
+* ``chainrule-tape-walk``: the same tape told to walk its nodes instead (``straight_line=False``);
 * ``chainrule-batched`` / ``chainrule-batched-tape``: the 4 samples as one batched graph;
 * ``torch``: the same network in PyTorch (float64 tensors, one thread);
 * ``numpy``: a hand-written numpy loop with the backward pass derived by hand (our own, in the
@@ -40,7 +42,13 @@ EPOCHS = 10_000
 LR = 0.1
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 Y = np.array([0.0, 1.0, 1.0, 0.0])
-CHAINRULE = ["chainrule", "chainrule-tape", "chainrule-batched", "chainrule-batched-tape"]
+CHAINRULE = [
+    "chainrule",
+    "chainrule-tape",
+    "chainrule-tape-walk",
+    "chainrule-batched",
+    "chainrule-batched-tape",
+]
 PEERS = [*CHAINRULE, "torch", "numpy"]
 
 
@@ -53,7 +61,7 @@ def initial_weights(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
 # --- the peers (each trains and returns the final loss) -------------------------------------
 
 
-def chainrule(epochs: int, batched: bool, replay: bool) -> float:
+def chainrule(epochs: int, batched: bool, replay: bool, straight_line: bool | None = None) -> float:
     from autograd import Tape, sum_values
     from nn import MLP
 
@@ -68,7 +76,7 @@ def chainrule(epochs: int, batched: bool, replay: bool) -> float:
         errors = [model(x) - y for x, y in zip(X.tolist(), Y.tolist())]
         return sum_values([e * e for e in errors]) * (1.0 / len(errors))
 
-    tape = Tape(graph()) if replay else None
+    tape = Tape(graph(), straight_line=straight_line) if replay else None
     loss = 0.0
     for _ in range(epochs):
         if tape is None:
@@ -126,6 +134,7 @@ def measure(peer: str, params: dict[str, Any]) -> dict[str, Any]:
     run_peer = {
         "chainrule": lambda: chainrule(epochs, batched=False, replay=False),
         "chainrule-tape": lambda: chainrule(epochs, batched=False, replay=True),
+        "chainrule-tape-walk": lambda: chainrule(epochs, batched=False, replay=True, straight_line=False),
         "chainrule-batched": lambda: chainrule(epochs, batched=True, replay=False),
         "chainrule-batched-tape": lambda: chainrule(epochs, batched=True, replay=True),
         "torch": lambda: torch_loop(epochs),

@@ -277,3 +277,40 @@ def test_second_derivative_through_a_batch_is_the_sum_of_per_sample_ones():
     # d2/dw2 tanh(w x) = -2 x^2 tanh(w x) (1 - tanh(w x)^2)
     t = np.tanh(0.9 * xs)
     assert math.isclose(d2w, float(np.sum(-2 * xs**2 * t * (1 - t**2))), rel_tol=TOL)
+
+
+# --- batches of different sizes -------------------------------------------------------------
+
+ONE, THREE = np.array([5.0]), np.array([1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Value(THREE) * Value(ONE),
+        lambda: Value(ONE) + Value(THREE),
+        lambda: Value(THREE) - ONE,  # a 1-sample numpy array on the right of an operator
+        lambda: ONE * Value(THREE),
+        lambda: Value(THREE) ** Value(ONE),
+        lambda: sum_values([Value(THREE), Value(ONE)]),
+        lambda: dot([1.0, 2.0], [Value(THREE), Value(ONE)]),
+        lambda: dot([Value(THREE), 1.0], [Value(ONE), 2.0]),
+    ],
+    ids=["mul", "add", "sub-array", "rmul-array", "pow", "sum", "dot", "dot-batched-weight"],
+)
+def test_a_one_sample_batch_does_not_stretch_over_a_bigger_one(make):
+    # numpy would broadcast, and the 1-sample value's gradient would come back with 3 entries.
+    with pytest.raises(ValueError, match=r"batched values of different sizes meet \(1 and 3 samples\)"):
+        make()
+
+
+def test_batches_of_different_sizes_are_refused_with_their_shapes():
+    with pytest.raises(ValueError, match=r"\(3,\).*\(4,\)"):  # numpy's own message names both
+        Value(THREE) * Value(np.ones(4))
+
+
+def test_batches_of_the_same_size_still_mix_with_scalars():
+    w = Value(2.0)
+    out = (w * Value(THREE) + ONE[0]).sum()
+    out.backward()
+    assert out.data == 27.0 and w.grad == 6.0

@@ -15,7 +15,9 @@ def losses_of(make_step, steps, X, y):
     return [float(step(k)) for k in range(steps)]
 
 
-@pytest.mark.parametrize("peer", ["chainrule", "chainrule-tape", "chainrule-batched", "torch"])
+@pytest.mark.parametrize(
+    "peer", ["chainrule", "chainrule-tape", "chainrule-straight-line", "chainrule-batched", "torch"]
+)
 def test_workload_a_peers_follow_micrograds_losses(peer):
     X, y = workload_a.data(16)
     expected = losses_of(workload_a.micrograd_step, 3, X, y)
@@ -25,11 +27,20 @@ def test_workload_a_peers_follow_micrograds_losses(peer):
 
 
 @pytest.mark.parametrize(
-    "batched, replay", [(False, False), (False, True), (True, False), (True, True)], ids=str
+    "batched, replay, straight_line",
+    [
+        (False, False, None),
+        (False, True, None),
+        (False, True, False),
+        (True, False, None),
+        (True, True, None),
+    ],
+    ids=str,
 )
-def test_workload_s_chainrule_variants_match_the_numpy_loop(batched, replay):
+def test_workload_s_chainrule_variants_match_the_numpy_loop(batched, replay, straight_line):
     expected = workload_s.numpy_loop(30)
-    assert workload_s.chainrule(30, batched=batched, replay=replay) == pytest.approx(expected, rel=1e-9)
+    got = workload_s.chainrule(30, batched=batched, replay=replay, straight_line=straight_line)
+    assert got == pytest.approx(expected, rel=1e-9)
 
 
 def test_workload_s_torch_matches_the_numpy_loop():
