@@ -19,6 +19,7 @@ Example:
     >>> print(Tape(x * x + x).source)
     def forward():
         v0 = n0.data  # x
+        # every leaf must still hold a float, or the tape walks the nodes instead
         if type(v0) is not float:
             return NOT_SCALAR
         v1 = mul(v0, v0)
@@ -38,7 +39,7 @@ Example:
         t0, t1 = mul_vjp(g1, n1.data, n0.data, n0.data)
         a0 += t0
         a0 += t1
-        n0.grad = a0
+        n0.grad = a0  # x
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from autograd.value import Value
+from autograd.value import CONSTANT, Value
 
 __all__ = ["NOT_SCALAR", "StraightLine", "compile_scalar_graph"]
 
@@ -100,14 +101,24 @@ def compile_scalar_graph(order: list[Value], root: Value) -> StraightLine:
 
     forward = ["def forward():"]
     for leaf in leaves:
-        comment = f"  # {_one_line(leaf.label)}" if leaf.label else ""
-        forward.append(f"    v{index[leaf]} = n{index[leaf]}.data{comment}")
-    guard = " or ".join(f"type(v{index[leaf]}) is not float" for leaf in leaves)
-    forward += [f"    if {guard}:", "        return NOT_SCALAR"]
+        forward.append(f"    v{index[leaf]} = n{index[leaf]}.data{_comment(leaf)}")
+    forward.append("    # every leaf must still hold a float, or the tape walks the nodes instead")
+    tests = [f"type(v{index[leaf]}) is not float" for leaf in leaves]
+    if len(tests) <= 3:
+        forward.append(f"    if {' or '.join(tests)}:")
+    else:
+        forward.append("    if (")
+        for start in range(0, len(tests), 3):
+            forward.append(("        " if start == 0 else "        or ") + " or ".join(tests[start : start + 3]))
+        forward.append("    ):")
+    forward.append("        return NOT_SCALAR")
     for node in ops:
         i = index[node]
         inputs = ", ".join(f"v{index[p]}" for p in node._prev)
-        forward += [f"    v{i} = {function_name(node, 'forward')}({inputs})", f"    n{i}.data = v{i}"]
+        forward += [
+            f"    v{i} = {function_name(node, 'forward')}({inputs}){_comment(node)}",
+            f"    n{i}.data = v{i}",
+        ]
     forward.append(f"    return v{index[root]}")
 
     # Leaves accumulate (a*), interior nodes start from their first contribution (g*).
@@ -117,7 +128,7 @@ def compile_scalar_graph(order: list[Value], root: Value) -> StraightLine:
     backward.append(f"    g{index[root]} = seed")
     for node in reversed(ops):
         i = index[node]
-        backward.append(f"    n{i}.grad = g{i}")
+        backward.append(f"    n{i}.grad = g{i}{_comment(node)}")
         temporaries = [f"t{k}" for k in range(len(node._prev))]
         targets = f"({temporaries[0]},)" if len(temporaries) == 1 else ", ".join(temporaries)
         inputs = ", ".join(f"n{index[p]}.data" for p in node._prev)
@@ -131,21 +142,20 @@ def compile_scalar_graph(order: list[Value], root: Value) -> StraightLine:
             else:
                 started.add(parent)
                 backward.append(f"    g{j} = {t}")
-    backward += [f"    n{index[leaf]}.grad = a{index[leaf]}" for leaf in leaves]
+    backward += [f"    n{index[leaf]}.grad = a{index[leaf]}{_comment(leaf)}" for leaf in leaves]
 
-    source = "\n".join([*forward, "", *backward]) + "\n"
+    source = "\n".join([*forward, "", *backward])
     return _build(source, order, functions)
 
 
 def _build(source: str, order: list[Value], functions: dict[str, Callable[..., Any]]) -> StraightLine:
     # The nodes and op functions become closure variables of the two functions: the fastest
     # names Python has after locals.
-    parameters = ", ".join(["nodes", "functions"])
     unpack_nodes = ", ".join(f"n{i}" for i in range(len(order)))
     unpack_functions = ", ".join(functions)
     indented = "".join(f"    {line}\n" if line else "\n" for line in source.splitlines())
     maker = (
-        f"def make({parameters}):\n"
+        "def make(nodes, functions):\n"
         f"    {unpack_nodes}, = nodes\n"
         f"    {unpack_functions}, = functions\n"
         f"{indented}"
@@ -166,5 +176,8 @@ def _usable(name: str) -> bool:
     )
 
 
-def _one_line(label: str) -> str:
-    return label.replace("\n", " ").replace("\r", " ")
+def _comment(node: Value) -> str:
+    """A node's label as an end-of-line comment (labels make the program readable)."""
+    if node.label:  # any character that could end the comment (a newline, a NUL) becomes a space
+        return "  # " + "".join(c if c.isprintable() else " " for c in node.label)
+    return "  # constant" if node._op is CONSTANT else ""

@@ -203,7 +203,7 @@ def test_odd_op_names_and_labels_still_give_valid_code():
     double = Op("2x-op", lambda a: 2.0 * a, lambda g, out, a: (2.0 * g,))
     clash = Op("v1", lambda a: a + 1.0, lambda g, out, a: (g,))
     typed = Op("type", lambda a: -a, lambda g, out, a: (-g,))
-    x = Value(1.5, label="x\nwith a newline")
+    x = Value(1.5, label="x\nwith a newline\x00and a NUL")
     y1 = x._unary(double)
     y2 = y1._unary(clash)
     root = y2._unary(typed)
@@ -213,4 +213,4 @@ def test_odd_op_names_and_labels_still_give_valid_code():
     assert tape.forward() == -5.0
     tape.backward()
     assert x.grad == -2.0
-    assert "# x with a newline" in tape.source
+    assert "# x with a newline and a NUL" in tape.source

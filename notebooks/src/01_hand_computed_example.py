@@ -20,7 +20,7 @@ import math
 
 from IPython.display import Markdown, display
 
-from autograd import Value
+from autograd import Tape, Value
 from nn import MLP, SGD, draw_model
 from nn.tutorials.hand import INPUTS, LEARNING_RATE, START_WEIGHTS, TARGET, hand_example, walkthrough_errata
 
@@ -131,6 +131,19 @@ for name, weight in names.items():
     rows.append(f"| {name} | {ex.changes[name]:+.6f} | {-LEARNING_RATE * weight.grad:+.6f} |")
 display(Markdown("\n".join(rows)))
 print(f"largest gap, changes: {ex.rule_vs_gradient_gap:.1e};  deltas: {ex.delta_vs_gradient_gap:.1e}")
+
+# %% [markdown]
+# ### The same step as a program
+#
+# Reverse mode has a picture older than the graph: a list of assignments, one per op (a
+# *Wengert list*), with the backward pass as the same list read from the bottom up. A `Tape`
+# records the graph and writes exactly that program, which it runs to replay the step with
+# new weights. `v` are values, `g` the gradients of interior nodes and `a` those that
+# accumulate into the leaves; every `_vjp` line is one local derivative from the op table,
+# handing a node's gradient to its inputs. The comments are the labels given above.
+
+# %%
+print(Tape(loss).source)
 
 # %% [markdown]
 # ## 5. The update and the second forward pass
