@@ -1,13 +1,17 @@
 """A recorded scalar graph written out as straight-line Python: one line per op, no loop.
 
 This is the oldest picture of reverse-mode differentiation (Wengert, 1964): a computation is a
-list of assignments ``v5 = mul(v3, v4)``, and its backward pass is the same list read from the
-bottom up, each line handing its gradient to its inputs through the op's ``vjp``. A
-:class:`~autograd.Tape` of scalar values turns its recorded graph into these two programs
-once, so a replay runs plain Python assignments instead of walking node objects: no list of
-inputs, no ``getattr(node, "_op")``, no loop bookkeeping per node. The ops are still the ones
-in :mod:`autograd.ops` (each line calls the table's ``forward`` or ``vjp``), so every
-derivative is still declared only there.
+list of assignments ``v5 = v3 * v4``, and its backward pass is the same list read from the
+bottom up, each line handing its gradient to its inputs. A :class:`~autograd.Tape` of scalar
+values turns its recorded graph into these two programs once, so a replay runs plain Python
+assignments instead of walking node objects.
+
+The lines come from the op table in :mod:`autograd.ops`, so every derivative is still declared
+only there: a rule that is arithmetic alone (``mul``, ``dot``, ``sigmoid``'s vjp ...) is
+written out as its expression, found by running it on symbols
+(:mod:`autograd.rule_expressions`); any other rule (one that compares, or calls ``math``) is
+called as a function. Either way the program makes the same float operations in the same
+order as the node walk.
 
 Both programs keep the usual meaning: ``forward`` writes each node's ``.data``; ``backward``
 writes each op node's ``.grad`` and adds to each leaf's ``.grad``, in the same order of float
@@ -22,23 +26,22 @@ Example:
         # every leaf must still hold a float, or the tape walks the nodes instead
         if type(v0) is not float:
             return NOT_SCALAR
-        v1 = mul(v0, v0)
+        v1 = v0 * v0  # mul
         n1.data = v1
-        v2 = add(v1, v0)
+        v2 = v1 + v0  # add
         n2.data = v2
         return v2
     <BLANKLINE>
     def backward(seed):
         a0 = n0.grad
         g2 = seed
-        n2.grad = g2
-        t0, t1 = add_vjp(g2, n2.data, n1.data, n0.data)
-        g1 = t0
-        a0 += t1
-        n1.grad = g1
-        t0, t1 = mul_vjp(g1, n1.data, n0.data, n0.data)
-        a0 += t0
-        a0 += t1
+        n2.grad = g2  # add
+        g1 = g2
+        a0 += g2
+        n1.grad = g1  # mul
+        v0 = n0.data
+        a0 += g1 * v0
+        a0 += g1 * v0
         n0.grad = a0  # x
 """
 
@@ -49,6 +52,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from autograd.rule_expressions import expression
 from autograd.value import CONSTANT, Value
 
 __all__ = ["NOT_SCALAR", "StraightLine", "compile_scalar_graph"]
@@ -56,6 +60,9 @@ __all__ = ["NOT_SCALAR", "StraightLine", "compile_scalar_graph"]
 # What the generated ``forward`` returns when a leaf no longer holds a float (an array, an int,
 # a ``Value``): the caller then replays through the general loop instead.
 NOT_SCALAR = object()
+
+# Rules of up to this many arguments are written out as expressions when they can be.
+MAX_WRITTEN_ARGS = 64
 
 _GENERATED_NAME = re.compile(r"[vgatn]\d+")
 _RESERVED = {"seed", "type", "float", "forward", "backward", "NOT_SCALAR", "make", "nodes", "functions"}
@@ -83,21 +90,7 @@ def compile_scalar_graph(order: list[Value], root: Value) -> StraightLine:
     index = {node: i for i, node in enumerate(order)}
     leaves = [node for node in order if not node._prev]
     ops = [node for node in order if node._prev]
-    functions: dict[str, Callable[..., Any]] = {}
-    names: dict[tuple[str, int], str] = {}
-
-    def function_name(node: Value, kind: str) -> str:
-        op = node._op
-        assert op is not None  # an interior node of a recorded graph
-        key = (kind, id(op))
-        if key not in names:
-            base = op.name if _usable(op.name) else "op"
-            name = base if kind == "forward" else f"{base}_vjp"
-            while name in functions:  # two ops sharing a name (or an unusable one)
-                name = f"{name}_"
-            names[key] = name
-            functions[name] = op.forward if kind == "forward" else op.vjp
-        return names[key]
+    rules = _Rules()
 
     forward = ["def forward():"]
     for leaf in leaves:
@@ -109,58 +102,120 @@ def compile_scalar_graph(order: list[Value], root: Value) -> StraightLine:
     else:
         forward.append("    if (")
         for start in range(0, len(tests), 3):
-            forward.append(("        " if start == 0 else "        or ") + " or ".join(tests[start : start + 3]))
+            forward.append(
+                ("        " if start == 0 else "        or ") + " or ".join(tests[start : start + 3])
+            )
         forward.append("    ):")
     forward.append("        return NOT_SCALAR")
     for node in ops:
         i = index[node]
-        inputs = ", ".join(f"v{index[p]}" for p in node._prev)
+        inputs = [f"v{index[p]}" for p in node._prev]
         forward += [
-            f"    v{i} = {function_name(node, 'forward')}({inputs}){_comment(node)}",
+            f"    v{i} = {rules.forward(node, inputs)}{_comment(node, op=True)}",
             f"    n{i}.data = v{i}",
         ]
     forward.append(f"    return v{index[root]}")
 
-    # Leaves accumulate (a*), interior nodes start from their first contribution (g*).
+    # Leaves accumulate (a*), interior nodes start from their first contribution (g*); a
+    # node's data is read (v*) just before its first use.
     backward = ["def backward(seed):"]
     backward += [f"    a{index[leaf]} = n{index[leaf]}.grad" for leaf in leaves]
     started = {root}
+    loaded: set[int] = set()
+
+    def value(j: int) -> str:
+        if j not in loaded:
+            loaded.add(j)
+            backward.append(f"    v{j} = n{j}.data")
+        return f"v{j}"
+
     backward.append(f"    g{index[root]} = seed")
     for node in reversed(ops):
         i = index[node]
-        backward.append(f"    n{i}.grad = g{i}{_comment(node)}")
-        temporaries = [f"t{k}" for k in range(len(node._prev))]
-        targets = f"({temporaries[0]},)" if len(temporaries) == 1 else ", ".join(temporaries)
-        inputs = ", ".join(f"n{index[p]}.data" for p in node._prev)
-        backward.append(f"    {targets} = {function_name(node, 'vjp')}(g{i}, n{i}.data, {inputs})")
-        for parent, t in zip(node._prev, temporaries):
+        backward.append(f"    n{i}.grad = g{i}{_comment(node, op=True)}")
+        data = [i, *[index[p] for p in node._prev]]  # the nodes whose data the rule may read
+        template = rules.vjp_template(node)
+        used = data if template is None else [j for k, j in enumerate(data, 1) if f"{{{k}}}" in template]
+        for j in used:
+            value(j)
+        arguments = [f"g{i}", *[f"v{j}" for j in data]]
+        pushed = None if template is None else template.format(*arguments).split("\n")
+        if pushed is None:  # the rule is called: its gradients arrive as t0, t1, ...
+            pushed = [f"t{k}" for k in range(len(node._prev))]
+            targets = f"({pushed[0]},)" if len(pushed) == 1 else ", ".join(pushed)
+            backward.append(f"    {targets} = {rules.name(node, 'vjp')}({', '.join(arguments)})")
+        for parent, gradient in zip(node._prev, pushed):
             j = index[parent]
             if not parent._prev:
-                backward.append(f"    a{j} += {t}")
+                backward.append(f"    a{j} += {gradient}")
             elif parent in started:
-                backward.append(f"    g{j} += {t}")
+                backward.append(f"    g{j} += {gradient}")
             else:
                 started.add(parent)
-                backward.append(f"    g{j} = {t}")
+                backward.append(f"    g{j} = {gradient}")
     backward += [f"    n{index[leaf]}.grad = a{index[leaf]}{_comment(leaf)}" for leaf in leaves]
 
     source = "\n".join([*forward, "", *backward])
-    return _build(source, order, functions)
+    return _build(source, order, rules.functions)
+
+
+class _Rules:
+    """Each node's rule as an expression where it is arithmetic alone
+    (:mod:`autograd.rule_expressions`), else as a call to the op's function."""
+
+    def __init__(self) -> None:
+        self.functions: dict[str, Callable[..., Any]] = {}  # name in the code -> rule
+        self._names: dict[tuple[int, str], str] = {}
+        self._templates: dict[tuple[int, str, int], Any] = {}
+
+    def forward(self, node: Value, inputs: list[str]) -> str:
+        template = self._template(node, "forward", len(inputs))
+        if isinstance(template, str):
+            return template.format(*inputs)
+        return f"{self.name(node, 'forward')}({', '.join(inputs)})"
+
+    def vjp_template(self, node: Value) -> str | None:
+        """The vjp's gradients as templates (one per input, ``{0}`` the node's gradient, ``{1}``
+        its data, ``{2}``... its inputs' data), joined by newlines; ``None`` if it must be called."""
+        template = self._template(node, "vjp", len(node._prev) + 2)
+        if isinstance(template, list) and len(template) == len(node._prev):
+            return "\n".join(template)
+        return None
+
+    def name(self, node: Value, kind: str) -> str:
+        op = node._op
+        assert op is not None  # an interior node of a recorded graph
+        key = (id(op), kind)
+        if key not in self._names:
+            base = op.name if _usable(op.name) else "op"
+            name = base if kind == "forward" else f"{base}_vjp"
+            while name in self.functions:  # two ops sharing a name (or an unusable one)
+                name = f"{name}_"
+            self._names[key] = name
+            self.functions[name] = op.forward if kind == "forward" else op.vjp
+        return self._names[key]
+
+    def _template(self, node: Value, kind: str, n_args: int) -> Any:
+        op = node._op
+        assert op is not None
+        key = (id(op), kind, n_args)
+        if key not in self._templates:
+            rule = op.forward if kind == "forward" else op.vjp
+            # A rule of many inputs is called: a sum of hundreds of terms as one expression
+            # would reach the compiler's recursion limit, and a call costs little beside it.
+            self._templates[key] = expression(rule, n_args) if n_args <= MAX_WRITTEN_ARGS else None
+        return self._templates[key]
 
 
 def _build(source: str, order: list[Value], functions: dict[str, Callable[..., Any]]) -> StraightLine:
     # The nodes and op functions become closure variables of the two functions: the fastest
     # names Python has after locals.
-    unpack_nodes = ", ".join(f"n{i}" for i in range(len(order)))
-    unpack_functions = ", ".join(functions)
-    indented = "".join(f"    {line}\n" if line else "\n" for line in source.splitlines())
-    maker = (
-        "def make(nodes, functions):\n"
-        f"    {unpack_nodes}, = nodes\n"
-        f"    {unpack_functions}, = functions\n"
-        f"{indented}"
-        f"    return forward, backward\n"
-    )
+    lines = ["def make(nodes, functions):", f"    {', '.join(f'n{i}' for i in range(len(order)))}, = nodes"]
+    if functions:  # none when every rule was written out as an expression
+        lines.append(f"    {', '.join(functions)}, = functions")
+    lines += [f"    {line}" if line else "" for line in source.splitlines()]
+    lines.append("    return forward, backward")
+    maker = "\n".join(lines) + "\n"
     namespace: dict[str, Any] = {"NOT_SCALAR": NOT_SCALAR}
     exec(compile(maker, "<autograd straight-line tape>", "exec"), namespace)
     forward, backward = namespace["make"](order, list(functions.values()))
@@ -176,8 +231,12 @@ def _usable(name: str) -> bool:
     )
 
 
-def _comment(node: Value) -> str:
-    """A node's label as an end-of-line comment (labels make the program readable)."""
-    if node.label:  # any character that could end the comment (a newline, a NUL) becomes a space
-        return "  # " + "".join(c if c.isprintable() else " " for c in node.label)
-    return "  # constant" if node._op is CONSTANT else ""
+def _comment(node: Value, op: bool = False) -> str:
+    """An end-of-line comment: the node's label, and its op's name for a node an op made."""
+    # Any character that could end the comment early (a newline, a NUL) becomes a space.
+    label = "".join(c if c.isprintable() else " " for c in node.label)
+    if op and node._op is not None:
+        label = f"{label} ({node._op.name})" if label else node._op.name
+    elif not label and node._op is CONSTANT:
+        label = "constant"
+    return f"  # {label}" if label else ""
