@@ -139,8 +139,12 @@ print(f"largest gap, changes: {ex.rule_vs_gradient_gap:.1e};  deltas: {ex.delta_
 # *Wengert list*), with the backward pass as the same list read from the bottom up. A `Tape`
 # records the graph and writes exactly that program, which it runs to replay the step with
 # new weights. `v` are values, `g` the gradients of interior nodes and `a` those that
-# accumulate into the leaves; every `_vjp` line is one local derivative from the op table,
-# handing a node's gradient to its inputs. The comments are the labels given above.
+# accumulate into the leaves. Each line comes from the op table: where a rule is plain
+# arithmetic it is written out (a weighted sum is `0.0 + w·x + w·x`, the `0.0` being where
+# `dot` starts its running sum, kept so that the bits match; `sigmoid`'s local derivative is
+# `g * y * (1 - y)`), and where it is not (the `sigmoid` itself, which checks the sign of
+# its input to stay stable) the op's function is called. The comments are the labels given above.
+# Read the backward half from the top: it is the delta rule of section 4, line by line.
 
 # %%
 print(Tape(loss).source)
