@@ -143,8 +143,8 @@ print(f"largest gap, changes: {ex.rule_vs_gradient_gap:.1e};  deltas: {ex.delta_
 # arithmetic it is written out (a weighted sum is `0.0 + w·x + w·x`, the `0.0` being where
 # `dot` starts its running sum, kept so that the bits match; `sigmoid`'s local derivative is
 # `g * y * (1 - y)`), and where it is not (the `sigmoid` itself, which checks the sign of
-# its input to stay stable) the op's function is called. The comments are the labels given above.
-# Read the backward half from the top: it is the delta rule of section 4, line by line.
+# its input to stay stable) the op's function is called. The comments are the labels given
+# above. Read the backward half from the top: it is the delta rule of section 4, line by line.
 
 # %%
 print(Tape(loss).source)
