@@ -13,7 +13,7 @@ Example:
 
 from autograd.anomaly import AnomalyError, detect_anomaly
 from autograd.backward import backward, gradients, topological_order
-from autograd.functional import grad, hessian, value_and_grad
+from autograd.functional import grad, hessian, jacobian, value_and_grad
 from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.gradcheck import gradcheck, numeric_grad
 from autograd.ops import OPS, Op, register_op
@@ -30,6 +30,7 @@ __all__ = [
     "topological_order",
     "grad",
     "value_and_grad",
+    "jacobian",
     "hessian",
     "no_grad",
     "enable_grad",

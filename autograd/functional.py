@@ -1,4 +1,5 @@
-"""Function transforms in the style of JAX and HIPS autograd: ``grad``, ``value_and_grad``, ``hessian``.
+"""Function transforms in the style of JAX and HIPS autograd: ``grad``, ``value_and_grad``,
+``jacobian``, ``hessian``.
 
 ``f`` takes numbers and returns a ``Value`` (or a number); the transforms return plain floats.
 They nest: called inside another transform, a transform returns ``Value`` graphs instead, so
@@ -23,7 +24,7 @@ from autograd.grad_mode import enable_grad
 from autograd.ops import OPS
 from autograd.value import Value
 
-__all__ = ["grad", "value_and_grad", "hessian"]
+__all__ = ["grad", "value_and_grad", "jacobian", "hessian"]
 
 ArgNums = Union[int, Sequence[int]]
 _IDENTITY = OPS["identity"]
@@ -112,6 +113,43 @@ def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
 
     def wrapped(*args: Any) -> Any:
         return vg(*args)[1]
+
+    return wrapped
+
+
+def jacobian(f: Callable[..., Any]) -> Callable[..., list[list[float]]]:
+    """Return a function computing ``d f_i / d x_j`` for a function of several outputs.
+
+    ``f`` takes numbers and returns a sequence of ``Value`` s (or numbers: constant outputs);
+    row ``i`` of the result holds the derivatives of output ``i`` with respect to every
+    argument, in order (one reverse pass per output). A single ``Value`` counts as one output.
+    The entries are floats: unlike ``grad``, ``jacobian`` does not nest.
+
+    Raises:
+        TypeError: if ``f`` returns something other than scalar values or numbers.
+
+    Example:
+        >>> from autograd import jacobian
+        >>> jacobian(lambda r, t: [r * t.cos(), r * t.sin()])(2.0, 0.0)   # polar -> cartesian
+        [[1.0, -0.0], [0.0, 2.0]]
+    """
+
+    def wrapped(*args: Any) -> list[list[float]]:
+        if not args:
+            raise ValueError("jacobian needs at least one argument to differentiate")
+        out, wrt, _ = _trace(f, args, tuple(range(len(args))))
+        outputs = [out] if isinstance(out, Value) else out
+        if isinstance(outputs, (str, bytes)) or not isinstance(outputs, Sequence):
+            raise TypeError(
+                f"jacobian: the function must return a Value or a sequence of them, got {type(out).__name__}"
+            )
+        rows = []
+        for i, output in enumerate(outputs):
+            try:
+                rows.append([float(d) for d in _derivatives(output, wrt, nested=False)])
+            except TypeError as error:
+                raise TypeError(f"jacobian: output {i}: {error}") from None
+        return rows
 
     return wrapped
 
