@@ -32,7 +32,12 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Symbol", "NotTraceable", "expression"]
+__all__ = ["Symbol", "NotTraceable", "expression", "MAX_WRITTEN_ARGS"]
+
+# Rules of up to this many arguments are written out as expressions when they can be; a wider
+# one (a neuron of hundreds of inputs) is called: its expression, a sum of hundreds of terms,
+# would reach the compiler's recursion limit, and a call costs little beside so much work.
+MAX_WRITTEN_ARGS = 64
 
 
 class NotTraceable(Exception):

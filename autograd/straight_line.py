@@ -52,7 +52,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from autograd.rule_expressions import expression
+from autograd.rule_expressions import MAX_WRITTEN_ARGS, expression
 from autograd.value import CONSTANT, Value
 
 __all__ = ["NOT_SCALAR", "StraightLine", "compile_scalar_graph"]
@@ -60,9 +60,6 @@ __all__ = ["NOT_SCALAR", "StraightLine", "compile_scalar_graph"]
 # What the generated ``forward`` returns when a leaf no longer holds a float (an array, an int,
 # a ``Value``): the caller then replays through the general loop instead.
 NOT_SCALAR = object()
-
-# Rules of up to this many arguments are written out as expressions when they can be.
-MAX_WRITTEN_ARGS = 64
 
 _GENERATED_NAME = re.compile(r"[vgatn]\d+")
 _RESERVED = {"seed", "type", "float", "forward", "backward", "NOT_SCALAR", "make", "nodes", "functions"}
@@ -201,8 +198,6 @@ class _Rules:
         key = (id(op), kind, n_args)
         if key not in self._templates:
             rule = op.forward if kind == "forward" else op.vjp
-            # A rule of many inputs is called: a sum of hundreds of terms as one expression
-            # would reach the compiler's recursion limit, and a call costs little beside it.
             self._templates[key] = expression(rule, n_args) if n_args <= MAX_WRITTEN_ARGS else None
         return self._templates[key]
 

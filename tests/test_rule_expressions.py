@@ -14,8 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import OPS
-from autograd.rule_expressions import NotTraceable, Symbol, expression
-from autograd.straight_line import MAX_WRITTEN_ARGS
+from autograd.rule_expressions import MAX_WRITTEN_ARGS, NotTraceable, Symbol, expression
 
 BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
 N_ARGS = 3

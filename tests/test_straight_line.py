@@ -13,8 +13,9 @@ from expression_trees import VALUE_BACKEND, OutOfDomain, evaluate, trees
 from hypothesis import assume, given, reject
 from hypothesis import strategies as st
 
-from autograd import AnomalyError, Tape, Value, detect_anomaly, dot, sum_values
+from autograd import OPS, AnomalyError, Tape, Value, detect_anomaly, dot, gradients, sum_values
 from autograd import tape as tape_module
+from autograd.backward import _push_for
 from autograd.ops import Op
 
 N_VARS = 3
@@ -216,3 +217,36 @@ def test_odd_op_names_and_labels_still_give_valid_code():
     tape.backward()
     assert x.grad == -2.0
     assert "# x with a newline and a NUL" in tape.source
+
+
+# --- backward() writes arithmetic rules out too (backward._push_for) ---------------------------
+
+
+@given(tree=trees(N_VARS), xs=st.lists(variables, min_size=N_VARS, max_size=N_VARS))
+def test_backward_with_written_rules_equals_calling_each_rule(tree, xs):
+    """``backward`` runs a generated function per node where the rule is arithmetic;
+    ``gradients`` calls every rule and adds in a dict: the numbers must agree to the last bit."""
+    leaves = [Value(x) for x in xs]
+    try:
+        root = evaluate(tree, leaves, VALUE_BACKEND)
+    except OutOfDomain:
+        reject()
+    assume(isinstance(root, Value) and root.parents)
+    root = root * root + root  # an interior node with three children
+    try:
+        expected = gradients(root, leaves)
+        root.backward()
+    except (ValueError, ZeroDivisionError, OverflowError):
+        reject()
+    assert all(map(same, [leaf.grad for leaf in leaves], expected))
+
+
+def test_backward_uses_the_plain_rule_where_it_is_not_arithmetic():
+    # relu's rule compares: no written-out function, the rule is called as before.
+    x = Value(-1.0)
+    y = Value(2.0)
+    out = (x * y).relu() + (x + y).relu() * y
+    out.backward()
+    assert (x.grad, y.grad) == (2.0, 3.0)
+    assert _push_for(OPS["relu"], 1) is None
+    assert _push_for(OPS["mul"], 2) is not None
