@@ -62,6 +62,12 @@ def register_op(
 
     ``forward(*inputs)`` must accept floats and 1-D float64 arrays; ``vjp(g, out, *inputs)``
     must be written with arithmetic (and :func:`_call`) so it also accepts ``Value`` nodes.
+
+    Both rules are also run once on symbols (:mod:`autograd.rule_expressions`): where a rule is
+    arithmetic alone its expression replaces the call in ``backward`` and in straight-line
+    tapes. So a rule must compute the same thing whatever kind of number it is given: it may
+    test for arrays (``type(x) is np.ndarray``) and compare values, but must not take a
+    different arithmetic path for a float than for any other number-like object.
     """
     if name in OPS:
         raise ValueError(f"an op named {name!r} is already registered")
