@@ -135,23 +135,24 @@ def _backpropagate(root: Value, order: list[Value], seed: Any) -> None:
 
 _UNKNOWN = object()
 _pushes: dict[tuple[int, int], Any] = {}  # (id(op), number of inputs) -> push function or None
-_kept_ops: list[Op] = []  # every op in ``_pushes`` stays alive, so its id is never reused
+_kept_ops: dict[int, Op] = {}  # every op in ``_pushes`` stays alive, so its id is never reused
 
 
 def _push_for(op: Op, n_inputs: int) -> Callable[[Value], None] | None:
     """A function doing ``op``'s backward step for one node of ``n_inputs`` scalar inputs:
     ``parent.grad += <the rule's expression>`` for each input, written out once from the rule
-    (:mod:`autograd.rule_expressions`). ``None`` when the rule is not arithmetic alone."""
+    (:mod:`autograd.rule_expressions`). ``None`` when the rule is not arithmetic alone, or has
+    too many inputs to be written out (not remembered: the sizes of big sums are unbounded)."""
+    if n_inputs > MAX_WRITTEN_ARGS:
+        return None
     key = (id(op), n_inputs)
     if key not in _pushes:
-        _kept_ops.append(op)
+        _kept_ops[id(op)] = op
         _pushes[key] = _make_push(op, n_inputs)
     return _pushes[key]
 
 
 def _make_push(op: Op, n_inputs: int) -> Callable[[Value], None] | None:
-    if n_inputs > MAX_WRITTEN_ARGS:
-        return None
     template = expression(op.vjp, n_inputs + 2)
     if not isinstance(template, list) or len(template) != n_inputs:
         return None
