@@ -162,7 +162,8 @@ class _Rules:
 
     def __init__(self) -> None:
         self.functions: dict[str, Callable[..., Any]] = {}  # name in the code -> rule
-        self._names: dict[tuple[int, str], str] = {}
+        self._names: dict[int, str] = {}  # id(op) -> its name in the code
+        self._taken: set[str] = set()
         self._templates: dict[tuple[int, str, int], Any] = {}
 
     def forward(self, node: Value, inputs: list[str]) -> str:
@@ -180,17 +181,21 @@ class _Rules:
         return None
 
     def name(self, node: Value, kind: str) -> str:
+        """The name the code calls ``node``'s rule by: the op's name (``sigmoid``,
+        ``sigmoid_vjp``), made unique and a valid identifier."""
         op = node._op
         assert op is not None  # an interior node of a recorded graph
-        key = (id(op), kind)
-        if key not in self._names:
-            base = op.name if _usable(op.name) else "op"
-            name = base if kind == "forward" else f"{base}_vjp"
-            while name in self.functions:  # two ops sharing a name (or an unusable one)
-                name = f"{name}_"
-            self._names[key] = name
-            self.functions[name] = op.forward if kind == "forward" else op.vjp
-        return self._names[key]
+        if id(op) not in self._names:
+            root = op.name if _usable(op.name) else "op"
+            base, count = root, 1
+            while base in self._taken or f"{base}_vjp" in self._taken:  # two ops share a name
+                count += 1
+                base = f"{root}_{count}"
+            self._taken |= {base, f"{base}_vjp"}
+            self._names[id(op)] = base
+        name = self._names[id(op)] + ("" if kind == "forward" else "_vjp")
+        self.functions[name] = op.forward if kind == "forward" else op.vjp
+        return name
 
     def _template(self, node: Value, kind: str, n_args: int) -> Any:
         op = node._op
@@ -228,10 +233,11 @@ def _usable(name: str) -> bool:
 
 def _comment(node: Value, op: bool = False) -> str:
     """An end-of-line comment: the node's label, and its op's name for a node an op made."""
-    # Any character that could end the comment early (a newline, a NUL) becomes a space.
-    label = "".join(c if c.isprintable() else " " for c in node.label)
+    label = node.label
     if op and node._op is not None:
         label = f"{label} ({node._op.name})" if label else node._op.name
     elif not label and node._op is CONSTANT:
         label = "constant"
+    # Any character that could end the comment early (a newline, a NUL) becomes a space.
+    label = "".join(c if c.isprintable() else " " for c in label)
     return f"  # {label}" if label else ""

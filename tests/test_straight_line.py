@@ -203,20 +203,24 @@ def test_a_leaf_root_has_nothing_to_write_out():
 
 
 def test_odd_op_names_and_labels_still_give_valid_code():
-    double = Op("2x-op", lambda a: 2.0 * a, lambda g, out, a: (2.0 * g,))
-    clash = Op("v1", lambda a: a + 1.0, lambda g, out, a: (g,))
-    typed = Op("type", lambda a: -a, lambda g, out, a: (-g,))
+    # ``float(...)`` stops the tracing: these rules are called by name in the generated code.
+    double = Op("2x-op\nimport os", lambda a: 2.0 * float(a), lambda g, out, a: (2.0 * float(g),))
+    clash = Op("v1", lambda a: float(a) + 1.0, lambda g, out, a: (float(g),))
+    typed = Op("type", lambda a: -float(a), lambda g, out, a: (-float(g),))
     x = Value(1.5, label="x\nwith a newline\x00and a NUL")
-    y1 = x._unary(double)
-    y2 = y1._unary(clash)
-    root = y2._unary(typed)
+    root = x._unary(double)._unary(clash)._unary(typed)
     tape = Tape(root, straight_line=True)
-    assert tape.source is not None
+    source = tape.source
+    assert source is not None
     x.data = 2.0
     assert tape.forward() == -5.0
     tape.backward()
     assert x.grad == -2.0
-    assert "# x with a newline and a NUL" in tape.source
+    assert "# x with a newline and a NUL" in source
+    assert "# 2x-op import os" in source  # the op's name, on one comment line
+    # unusable names become op, op_2, op_3; each vjp is called by its forward's name + _vjp
+    for call in ("= op(v0)", "= op_2(v1)", "= op_3(v2)", "= op_3_vjp(g3,", "= op_2_vjp(g2,", "= op_vjp(g1,"):
+        assert call in source, call
 
 
 # --- backward() writes arithmetic rules out too (backward._push_for) ---------------------------
