@@ -31,7 +31,7 @@ import numpy as np
 from autograd.anomaly import _AnomalyMode, _building_derivatives, _check_gradients
 from autograd.grad_mode import enable_grad
 from autograd.ops import Op
-from autograd.rule_expressions import MAX_WRITTEN_ARGS, expression
+from autograd.rule_expressions import MAX_WRITTEN_ARGS, define, expression
 from autograd.value import Value, _constant, _plain
 
 __all__ = ["backward", "gradients", "topological_order"]
@@ -166,9 +166,7 @@ def _make_push(op: Op, n_inputs: int) -> Callable[[Value], None] | None:
         if f"{{{k + 2}}}" in joined:
             lines.append(f"    x{k} = p{k}.data")
     lines += [f"    p{k}.grad += {part.format(*names)}" for k, part in enumerate(template)]
-    namespace: dict[str, Any] = {}
-    exec(compile("\n".join(lines) + "\n", f"<autograd push for {op.name}>", "exec"), namespace)
-    push: Callable[[Value], None] = namespace["push"]
+    push: Callable[[Value], None] = define(lines, "push", f"push for {op.name}")
     return push
 
 

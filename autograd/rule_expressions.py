@@ -32,7 +32,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Symbol", "NotTraceable", "expression", "MAX_WRITTEN_ARGS"]
+__all__ = ["Symbol", "NotTraceable", "expression", "define", "MAX_WRITTEN_ARGS"]
 
 # Rules of up to this many arguments are written out as expressions when they can be; a wider
 # one (a neuron of hundreds of inputs) is called: its expression, a sum of hundreds of terms,
@@ -148,3 +148,14 @@ def expression(rule: Callable[..., Any], n_args: int) -> str | list[str] | None:
         return _operand(result)[0]
     except Exception:  # whatever a rule raises on a symbol means "not arithmetic alone"
         return None
+
+
+def define(lines: list[str], name: str, what: str, namespace: dict[str, Any] | None = None) -> Any:
+    """Compile the generated source ``lines`` and return the object they define as ``name``.
+
+    ``what`` names the code in tracebacks (``<autograd push for mul>``); ``namespace`` holds
+    the globals the code refers to.
+    """
+    scope = dict(namespace or {})
+    exec(compile("\n".join(lines) + "\n", f"<autograd {what}>", "exec"), scope)
+    return scope[name]

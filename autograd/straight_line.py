@@ -52,7 +52,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from autograd.rule_expressions import MAX_WRITTEN_ARGS, expression
+from autograd.rule_expressions import MAX_WRITTEN_ARGS, define, expression
 from autograd.value import CONSTANT, Value
 
 __all__ = ["NOT_SCALAR", "StraightLine", "compile_scalar_graph"]
@@ -215,10 +215,8 @@ def _build(source: str, order: list[Value], functions: dict[str, Callable[..., A
         lines.append(f"    {', '.join(functions)}, = functions")
     lines += [f"    {line}" if line else "" for line in source.splitlines()]
     lines.append("    return forward, backward")
-    maker = "\n".join(lines) + "\n"
-    namespace: dict[str, Any] = {"NOT_SCALAR": NOT_SCALAR}
-    exec(compile(maker, "<autograd straight-line tape>", "exec"), namespace)
-    forward, backward = namespace["make"](order, list(functions.values()))
+    make = define(lines, "make", "straight-line tape", {"NOT_SCALAR": NOT_SCALAR})
+    forward, backward = make(order, list(functions.values()))
     return StraightLine(forward, backward, source)
 
 

@@ -254,3 +254,34 @@ def test_backward_uses_the_plain_rule_where_it_is_not_arithmetic():
     assert (x.grad, y.grad) == (2.0, 3.0)
     assert _push_for(OPS["relu"], 1) is None
     assert _push_for(OPS["mul"], 2) is not None
+
+
+# --- dot and sum nodes are built with their forward written out (value._written_forward) -------
+
+
+@given(
+    ws=st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=40),
+    bias=st.one_of(st.none(), st.floats(-1e3, 1e3)),
+    data=st.data(),
+)
+def test_written_dot_and_sum_forwards_equal_the_rules_to_the_last_bit(ws, bias, data):
+    xs = data.draw(st.lists(st.floats(-1e3, 1e3), min_size=len(ws), max_size=len(ws)))
+    node = dot([Value(w) for w in ws], [Value(x) for x in xs], None if bias is None else Value(bias))
+    expected = OPS["dot"].forward(*ws, *xs, *([] if bias is None else [bias]))
+    assert same(node.data, expected)
+    assert same(sum_values([Value(x) for x in xs]).data, OPS["sum"].forward(*xs))
+
+
+@pytest.mark.parametrize("width", [1, 31, 32, 33, 100])  # 2 * width + 1 inputs: some past the limit
+def test_dot_and_sum_of_every_width_still_compute(width):
+    ws, xs = [0.5 + k for k in range(width)], [1.0 / (k + 1) for k in range(width)]
+    node = dot([Value(w) for w in ws], [Value(x) for x in xs], Value(0.25))
+    assert node.data == OPS["dot"].forward(*ws, *xs, 0.25)
+    assert sum_values([Value(w) for w in ws]).data == OPS["sum"].forward(*ws)
+
+
+def test_a_batched_dot_still_takes_the_matrix_product():
+    w = [Value(0.5), Value(-1.5)]
+    x = [Value(np.array([1.0, 2.0, 3.0])), Value(np.array([0.1, 0.2, 0.3]))]
+    node = dot(w, x)
+    np.testing.assert_array_equal(node.data, np.array([0.5, -1.5]) @ np.array([x[0].data, x[1].data]))
