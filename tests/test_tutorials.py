@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from nn.datasets import iris, one_hot
+from nn.datasets import iris, moons, one_hot, standardize
+from nn.metrics import accuracy
 from nn.tutorials.hand import START_WEIGHTS, Erratum, hand_example, walkthrough_errata
 from nn.tutorials.iris import (
     PRINTED_TEST_ACCURACY,
@@ -284,6 +285,15 @@ def test_iris_better_run_records_every_epoch():
     assert len(run.history.loss) == 30 and run.setup == "better"
 
 
+def test_an_iris_run_returns_its_trained_model():
+    run = iris_better_run(seed=1, epochs=30)
+    X, labels = iris()
+    train, _ = tutorial_split(1)
+    scores = run.model(standardize(X[train]))
+    assert accuracy(scores, labels[train]) == run.train_accuracy
+    assert "model" not in repr(run)  # a run prints as its numbers
+
+
 def test_iris_study_rejects_an_unknown_setup():
     with pytest.raises(ValueError, match="unknown iris setup 'best'; valid: 'tutorial', 'better'"):
         iris_study("best")
@@ -298,6 +308,9 @@ def test_moons_demo_reaches_full_training_accuracy():
     assert result.final_accuracy == 1.0
     assert len(result.history.loss) == 100
     assert result.history.loss[-1] < result.history.loss[0]
+    X, y = moons(100, noise=0.1, seed=0, signed=True)
+    assert accuracy(result.model(X), y) == result.final_accuracy
+    assert len(result.model.parameters()) == result.parameters
 
 
 def test_crossed_points_counts_points_nearer_the_other_moon():

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -65,6 +65,7 @@ class IrisRun:
         history: loss and training ``accuracy`` per iteration (measured before each update).
         train_accuracy, test_accuracy: of the trained network.
         test_size: how many held-out samples.
+        model: the trained network (to predict with, draw or save).
     """
 
     setup: str
@@ -74,6 +75,7 @@ class IrisRun:
     train_accuracy: float
     test_accuracy: float
     test_size: int
+    model: MLP = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,7 @@ def iris_tutorial_run(
         _accuracy_of(model, X[train], labels[train]),
         _accuracy_of(model, X[test], labels[test]),
         len(test),
+        model,
     )
 
 
@@ -210,6 +213,7 @@ def iris_better_run(
         _accuracy_of(model, X_train, labels[train]),
         _accuracy_of(model, X_test, labels[test]),
         len(test),
+        model,
     )
 
 

@@ -18,7 +18,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -47,6 +47,7 @@ class MoonsResult:
         final_accuracy: training accuracy of the trained network.
         parameters: how many parameters the network has.
         crossed: how many points the noise moved nearer to the other class's half circle.
+        model: the trained network (to predict with, draw or save).
     """
 
     seed: int
@@ -54,6 +55,7 @@ class MoonsResult:
     final_accuracy: float
     parameters: int
     crossed: int
+    model: MLP = field(repr=False, compare=False)
 
 
 def moons_demo(
@@ -85,7 +87,7 @@ def moons_demo(
     )
     with no_grad():
         final = accuracy(model(X), y)
-    return MoonsResult(seed, history, final, len(params), crossed_points(X, y))
+    return MoonsResult(seed, history, final, len(params), crossed_points(X, y), model)
 
 
 def moons_study(seeds: Iterable[int] = range(20), steps: int = 100) -> list[MoonsResult]:
