@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Value, no_grad
+from autograd import Tape, Value, no_grad
 from nn.datasets import xor
 from nn.layers import MLP
 from nn.losses import binary_cross_entropy, mse_loss
@@ -252,8 +252,9 @@ def xor_run(
 ) -> XorRun:
     """Train the XOR network once, as ``setup`` says, from the weights of ``seed``.
 
-    The four samples go through the network as one batch (one graph per epoch, each node
-    holding four values); the gradient is the same as summing four per-sample graphs.
+    The graph of the four samples' loss (one scalar graph per sample) is recorded once in a
+    :class:`~autograd.Tape` and replayed every epoch: the ops are the same each epoch, only
+    the weights change, and the tape runs them as straight-line code (about 10 us an epoch).
 
     Args:
         setup: the tutorial's recipe.
@@ -271,16 +272,19 @@ def xor_run(
         activation="sigmoid",
         output_activation="sigmoid",
     )
-    objective = _objective(setup.objective)
+    predictions = [model(sample) for sample in XOR_INPUTS.tolist()]
+    tape = Tape(_objective(setup.objective)(predictions, XOR_TARGETS))
     optimizer = SGD(model.parameters(), lr=setup.lr)
     logged = {}
     for epoch in range(epochs):
-        prediction = model(XOR_INPUTS)
         if epoch % setup.log_every == 0:
-            logged[epoch] = _mse(predictions_array(prediction))
-        loss = objective(prediction, XOR_TARGETS)
+            # The predictions themselves may not be on the tape: the BCE objective starts
+            # from the sigmoid's input. Logging is rare, so compute them afresh.
+            with no_grad():
+                logged[epoch] = _mse(predictions_array(model(XOR_INPUTS)))
+        tape.forward()  # the loss, from this epoch's weights
         optimizer.zero_grad()
-        loss.backward()
+        tape.backward()
         optimizer.step()
         if on_epoch is not None:
             on_epoch()
