@@ -17,7 +17,9 @@ steps or more, or ``False`` to always walk. Leaves that no longer hold floats, a
 
 Change the leaves' ``data`` between replays (an optimizer step, new inputs of the same shape).
 Like ``torch.jit.trace``, a tape replays the ops that ran when it was recorded: Python control
-flow that looked at the data (``if x > 0: ...``) is not re-evaluated.
+flow that looked at the data (``if x > 0: ...``) is not re-evaluated. It replays only the
+nodes its root depends on: a value computed alongside that the root does not use (a
+prediction, when the loss starts from the logit before the sigmoid) keeps its old data.
 
 Example:
     >>> from autograd import Tape, Value
