@@ -11,8 +11,9 @@ write the graph out as straight-line Python, one assignment per op (:attr:`Tape.
 :mod:`autograd.straight_line`), which replays two to four times faster than walking the
 nodes, with the same numbers to the last bit. Writing it costs about 15 us per edge of the
 graph, once (and, while Python compiles it, about 4 kB of memory per edge), so by default only
-graphs of up to ``STRAIGHT_LINE_EDGES`` edges get one (0.15 s at most); pass ``straight_line=True`` to write one for a bigger graph you replay for a hundred
-steps or more, or ``False`` to always walk. Leaves that no longer hold floats, and
+graphs of up to ``STRAIGHT_LINE_EDGES`` edges get one (0.15 s at most); pass
+``straight_line=True`` to write one for a bigger graph you replay for a hundred steps or more,
+or ``False`` to always walk. Leaves that no longer hold floats, and
 :func:`~autograd.detect_anomaly`, fall back to the node walk.
 
 Change the leaves' ``data`` between replays (an optimizer step, new inputs of the same shape).
