@@ -82,6 +82,11 @@ class Symbol:
 
     Comparisons, truth tests and conversions raise :class:`NotTraceable`: a rule that needs
     them depends on the value, so no single expression stands for it.
+
+    Example:
+        >>> a, b = Symbol("a"), Symbol("b")
+        >>> (1 - a * b).text, (a - (b - 1)).text
+        ('1 - a * b', 'a - (b - 1)')
     """
 
     __slots__ = ("text", "level")
@@ -155,6 +160,11 @@ def define(lines: list[str], name: str, what: str, namespace: dict[str, Any] | N
 
     ``what`` names the code in tracebacks (``<autograd push for mul>``); ``namespace`` holds
     the globals the code refers to.
+
+    Example:
+        >>> twice = define(["def twice(x):", "    return 2 * x"], "twice", "example")
+        >>> twice(21)
+        42
     """
     scope = dict(namespace or {})
     exec(compile("\n".join(lines) + "\n", f"<autograd {what}>", "exec"), scope)

@@ -81,6 +81,19 @@ def compile_scalar_graph(order: list[Value], root: Value) -> StraightLine:
 
     The graph must be one of floats (the caller checks; the generated ``forward`` returns
     ``NOT_SCALAR`` if a leaf stops holding one), and ``root`` must have been made by an op.
+    :class:`~autograd.Tape` is the usual way in.
+
+    Example:
+        >>> from autograd import Value, topological_order
+        >>> x = Value(3.0)
+        >>> y = x * x
+        >>> program = compile_scalar_graph(topological_order(y), y)
+        >>> x.data = 4.0
+        >>> program.forward(), y.data
+        (16.0, 16.0)
+        >>> program.backward(1.0)
+        >>> x.grad
+        8.0
     """
     if not root._prev:
         raise ValueError("compile_scalar_graph: the root is a leaf; there is no op to write out")
