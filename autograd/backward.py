@@ -31,7 +31,7 @@ import numpy as np
 from autograd.anomaly import _AnomalyMode, _building_derivatives, _check_gradients
 from autograd.grad_mode import enable_grad
 from autograd.ops import Op
-from autograd.rule_expressions import MAX_WRITTEN_ARGS, define, expression
+from autograd.rule_expressions import WrittenRules, define, expression
 from autograd.value import Value, _constant, _plain
 
 __all__ = ["backward", "gradients", "topological_order"]
@@ -103,15 +103,16 @@ def _backpropagate(root: Value, order: list[Value], seed: Any) -> None:
         parents = node._prev
         if not parents:
             continue
-        if type(node.data) is not _ndarray and not check:
+        scalar = type(node.data) is not _ndarray
+        if scalar and not check:
             # A scalar node whose rule is arithmetic alone: one call, written out for its op.
-            push = _pushes.get((id(node._op), len(parents)), _UNKNOWN)
+            push = _push_table.get((id(node._op), len(parents)), _UNKNOWN)
             if push is _UNKNOWN:
-                push = _push_for(node._op, len(parents))  # type: ignore[arg-type]
+                push = _push_for(node._op, len(parents))
             if push is not None:
                 push(node)
                 continue
-        if len(parents) == 1 and type(node.data) is not _ndarray:
+        if scalar and len(parents) == 1:
             # A scalar unary op (an activation: half the nodes of a network) needs no list of
             # inputs and no loop over its parents.
             (parent,) = parents
@@ -133,25 +134,6 @@ def _backpropagate(root: Value, order: list[Value], seed: Any) -> None:
                 parent.grad += grad
 
 
-_UNKNOWN = object()
-_pushes: dict[tuple[int, int], Any] = {}  # (id(op), number of inputs) -> push function or None
-_kept_ops: dict[int, Op] = {}  # every op in ``_pushes`` stays alive, so its id is never reused
-
-
-def _push_for(op: Op, n_inputs: int) -> Callable[[Value], None] | None:
-    """A function doing ``op``'s backward step for one node of ``n_inputs`` scalar inputs:
-    ``parent.grad += <the rule's expression>`` for each input, written out once from the rule
-    (:mod:`autograd.rule_expressions`). ``None`` when the rule is not arithmetic alone, or has
-    too many inputs to be written out (not remembered: the sizes of big sums are unbounded)."""
-    if n_inputs > MAX_WRITTEN_ARGS:
-        return None
-    key = (id(op), n_inputs)
-    if key not in _pushes:
-        _kept_ops[id(op)] = op
-        _pushes[key] = _make_push(op, n_inputs)
-    return _pushes[key]
-
-
 def _make_push(op: Op, n_inputs: int) -> Callable[[Value], None] | None:
     template = expression(op.vjp, n_inputs + 2)
     if not isinstance(template, list) or len(template) != n_inputs:
@@ -168,6 +150,15 @@ def _make_push(op: Op, n_inputs: int) -> Callable[[Value], None] | None:
     lines += [f"    p{k}.grad += {part.format(*names)}" for k, part in enumerate(template)]
     push: Callable[[Value], None] = define(lines, "push", f"push for {op.name}")
     return push
+
+
+# ``_push_for(op, n_inputs)``: a function doing ``op``'s backward step for one node of
+# ``n_inputs`` scalar inputs, ``parent.grad += <the rule's expression>`` for each input, or
+# ``None`` when the rule is not arithmetic alone (or too wide to write out).
+_pushes = WrittenRules(_make_push)
+_push_for = _pushes.get
+_push_table = _pushes.table
+_UNKNOWN = object()
 
 
 def gradients(root: Value, wrt: Sequence[Value], seed: Any = 1.0, create_graph: bool = False) -> list[Any]:

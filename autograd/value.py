@@ -20,7 +20,7 @@ import numpy as np
 from autograd.anomaly import _AnomalyMode, _on_new_node
 from autograd.grad_mode import _GradMode
 from autograd.ops import OPS, Op, different_batch_sizes
-from autograd.rule_expressions import MAX_WRITTEN_ARGS, define, expression
+from autograd.rule_expressions import WrittenRules, define, expression
 
 __all__ = ["Value", "dot", "sum_values", "Number"]
 
@@ -351,7 +351,7 @@ def sum_values(values: Iterable[Operand]) -> Value:
     parents: tuple[Any, ...] = tuple(values)
     if set(map(type, parents)) != {Value}:
         parents = _lift_all(parents, "values")
-    forward = _written_forward(_SUM, len(parents))  # sum's rule is the same for arrays
+    forward = _forwards.get(_SUM, len(parents))  # sum's rule is the same for arrays
     if forward is not None:
         return _result(forward(parents), _SUM, parents)
     return _result(_SUM.forward(*[p.data for p in parents]), _SUM, parents)
@@ -390,33 +390,25 @@ def _dot_node(parents: tuple[Value, ...]) -> Value:
     """
     n = len(parents) // 2
     if n and type(parents[n].data) is not _ndarray:  # scalar inputs (``ops._dot``'s own test)
-        forward = _written_forward(_DOT, len(parents))
+        forward = _forwards.get(_DOT, len(parents))
         if forward is not None:
             return _result(forward(parents), _DOT, parents)
     return _result(_DOT.forward(*[p.data for p in parents]), _DOT, parents)
 
 
-_UNKNOWN = object()
-_written_forwards: dict[tuple[str, int], Any] = {}  # (op name, inputs) -> function or None
-
-
-def _written_forward(op: Op, n_inputs: int) -> Callable[[tuple[Value, ...]], Any] | None:
+def _make_forward(op: Op, n_inputs: int) -> Callable[[tuple[Value, ...]], Any] | None:
     """The forward of this module's n-ary ``op`` for ``n_inputs`` inputs, as one function of
     the parents written out from the rule's own expression (:mod:`autograd.rule_expressions`):
     ``p0.data * p2.data + ...``, with no list of inputs and no loop. Same float operations in
-    the same order as the rule. ``None`` for a rule that is not arithmetic alone, or wider than
-    ``MAX_WRITTEN_ARGS`` (not remembered: the sizes of big sums are unbounded)."""
-    if not 0 < n_inputs <= MAX_WRITTEN_ARGS:
+    the same order as the rule. ``None`` for a rule that is not arithmetic alone."""
+    template = expression(op.forward, n_inputs)
+    if not isinstance(template, str):
         return None
-    key = (op.name, n_inputs)
-    forward = _written_forwards.get(key, _UNKNOWN)
-    if forward is _UNKNOWN:
-        template = expression(op.forward, n_inputs)
-        forward = None
-        if isinstance(template, str):
-            parents = [f"p{k}" for k in range(n_inputs)]
-            body = template.format(*[f"{p}.data" for p in parents])
-            lines = ["def forward(parents):", f"    {', '.join(parents)}, = parents", f"    return {body}"]
-            forward = define(lines, "forward", f"forward for {op.name}")
-        _written_forwards[key] = forward
+    parents = [f"p{k}" for k in range(n_inputs)]
+    body = template.format(*[f"{p}.data" for p in parents])
+    lines = ["def forward(parents):", f"    {', '.join(parents)}, = parents", f"    return {body}"]
+    forward: Callable[[tuple[Value, ...]], Any] = define(lines, "forward", f"forward for {op.name}")
     return forward
+
+
+_forwards = WrittenRules(_make_forward)  # _forwards.get(op, n_inputs) -> function or None
