@@ -80,28 +80,38 @@ def chainrule_model(layers: list[np.ndarray]) -> Any:
     return MLP.from_weights([m[:, :-1] for m in layers], [m[:, -1] for m in layers], activation="relu")
 
 
-def chainrule_scalar_step(layers: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> Any:
+def scalar_loss(model: Any, params: list[Any], rows: list[list[float]], labels: list[float]) -> Any:
+    """The demo's loss over scalar values, and the scores it was built from."""
     from autograd import dot, sum_values
 
+    scores = [model(row) for row in rows]
+    losses = [(1 - yi * si).relu() for yi, si in zip(labels, scores)]
+    return sum_values(losses) * (1.0 / len(losses)) + ALPHA * dot(params, params), scores
+
+
+def scalar_accuracy(scores: list[Any], labels: list[float]) -> float:
+    return sum((yi > 0) == (si.data > 0) for yi, si in zip(labels, scores)) / len(labels)
+
+
+def descend(params: list[Any], backward: Any, k: int) -> None:
+    """Zero the gradients, run ``backward()``, take step ``k`` of the demo's SGD."""
+    for p in params:
+        p.grad = 0.0
+    backward()
+    lr = learning_rate(k)
+    for p in params:
+        p.data -= lr * p.grad
+
+
+def chainrule_scalar_step(layers: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> Any:
     model = chainrule_model(layers)
     params = model.parameters()
     rows, labels = X.tolist(), y.tolist()
 
-    def loss_and_accuracy() -> tuple[Any, float]:
-        scores = [model(row) for row in rows]
-        losses = [(1 - yi * si).relu() for yi, si in zip(labels, scores)]
-        loss = sum_values(losses) * (1.0 / len(losses)) + ALPHA * dot(params, params)
-        accuracy = sum((yi > 0) == (si.data > 0) for yi, si in zip(labels, scores)) / len(labels)
-        return loss, accuracy
-
     def step(k: int) -> float:
-        loss, _ = loss_and_accuracy()
-        for p in params:
-            p.grad = 0.0
-        loss.backward()
-        lr = learning_rate(k)
-        for p in params:
-            p.data -= lr * p.grad
+        loss, scores = scalar_loss(model, params, rows, labels)
+        _accuracy = scalar_accuracy(scores, labels)
+        descend(params, loss.backward, k)
         return loss.data
 
     return step
@@ -110,27 +120,21 @@ def chainrule_scalar_step(layers: list[np.ndarray], X: np.ndarray, y: np.ndarray
 def chainrule_tape_step(
     layers: list[np.ndarray], X: np.ndarray, y: np.ndarray, straight_line: bool | None = None
 ) -> Any:
-    from autograd import Tape, dot, sum_values
+    from autograd import Tape
 
     model = chainrule_model(layers)
     params = model.parameters()
     labels = y.tolist()
-    scores = [model(row) for row in X.tolist()]
-    losses = [(1 - yi * si).relu() for yi, si in zip(labels, scores)]
-    tape = Tape(sum_values(losses) * (1.0 / len(losses)) + ALPHA * dot(params, params), straight_line)
+    loss, scores = scalar_loss(model, params, X.tolist(), labels)
+    tape = Tape(loss, straight_line)
     start = time.perf_counter()
     _ = tape.source  # writes and compiles the straight-line code now, if the tape has any
     setup_seconds = time.perf_counter() - start
 
     def step(k: int) -> float:
         loss = tape.forward()
-        _accuracy = sum((yi > 0) == (si.data > 0) for yi, si in zip(labels, scores)) / len(labels)
-        for p in params:
-            p.grad = 0.0
-        tape.backward()
-        lr = learning_rate(k)
-        for p in params:
-            p.data -= lr * p.grad
+        _accuracy = scalar_accuracy(scores, labels)
+        descend(params, tape.backward, k)
         return loss
 
     step.setup_seconds = setup_seconds  # type: ignore[attr-defined]
@@ -151,12 +155,7 @@ def chainrule_batched_step(layers: list[np.ndarray], X: np.ndarray, y: np.ndarra
         scores = model(X)  # (100, 2) array -> one batched Value of 100 samples
         loss = (1 - y * scores).relu().mean() + ALPHA * dot(params, params)
         _accuracy = float(np.mean((y > 0) == (scores.data > 0)))
-        for p in params:
-            p.grad = 0.0
-        loss.backward()
-        lr = learning_rate(k)
-        for p in params:
-            p.data -= lr * p.grad
+        descend(params, loss.backward, k)
         return loss.data
 
     return step
