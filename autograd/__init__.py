@@ -11,15 +11,20 @@ Example:
     0.8
 """
 
-from autograd.anomaly import AnomalyError, detect_anomaly
-from autograd.backward import backward, gradients, topological_order
-from autograd.functional import grad, hessian, jacobian, value_and_grad
+# The core: values, the op table, the backward pass, grad mode.
 from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
-from autograd.gradcheck import gradcheck, numeric_grad
 from autograd.ops import OPS, Op, register_op
+from autograd.value import Value, backward, dot, sum_values, topological_order
+
+# Layers around it (docs/architecture.md): speed, debugging, transforms, pictures.
+from autograd import speed  # noqa: I001 (the core first)
+from autograd.anomaly import AnomalyError, detect_anomaly
+from autograd.functional import grad, gradients, hessian, jacobian, value_and_grad
+from autograd.gradcheck import gradcheck, numeric_grad
 from autograd.tape import Tape
-from autograd.value import Value, dot, sum_values
 from autograd.viz import draw_dot, draw_graph
+
+speed.enable()
 
 __all__ = [
     "Value",

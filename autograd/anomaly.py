@@ -6,8 +6,9 @@ first op whose result is NaN or infinite; ``backward`` (and ``gradients``/``grad
 the first node whose rule produces a NaN or infinite gradient for one of its inputs. The
 message names the op, its input values and the line that created the node.
 
-Outside the context nothing is recorded or checked, so normal runs pay one flag check per node.
-Gradients flowing into constants are not checked: ``x ** 2`` for a negative ``x`` gives the
+It plugs into the core's :class:`~autograd.value.Hooks` while the context is active: the
+backward pass is the normal one, with a check after each node's step. Outside the context
+nothing is recorded or checked. Gradients flowing into constants are not checked: ``x ** 2`` for a negative ``x`` gives the
 constant exponent a NaN gradient by design (log of a negative base), and it goes nowhere.
 
 Example:
@@ -29,14 +30,21 @@ import os
 import sys
 import weakref
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from autograd.value import Value
+from autograd.value import CONSTANT, Hooks, Value
 
-__all__ = ["AnomalyError", "detect_anomaly", "is_anomaly_enabled", "creation_site"]
+__all__ = [
+    "AnomalyError",
+    "detect_anomaly",
+    "is_anomaly_enabled",
+    "creation_site",
+    "building_derivatives",
+    "check_gradients",
+    "check_replayed",
+]
 
 _ndarray = np.ndarray
 _PACKAGES = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -73,16 +81,19 @@ def detect_anomaly() -> Iterator[None]:
     created, so the error can point at the line of your code that made it. It is slow
     (a frame walk per node): use it to hunt a NaN, not for training.
     """
-    previous = _AnomalyMode.enabled
+    previous = _AnomalyMode.enabled, Hooks.on_new_node, Hooks.after_step
     _AnomalyMode.enabled = True
+    Hooks.on_new_node, Hooks.after_step = _on_new_node, _after_step
     try:
         yield
     finally:
-        _AnomalyMode.enabled = previous
+        _AnomalyMode.enabled, Hooks.on_new_node, Hooks.after_step = previous
 
 
 @contextlib.contextmanager
-def _building_derivatives() -> Iterator[None]:
+def building_derivatives() -> Iterator[None]:
+    """While ``gradients(create_graph=True)`` builds derivative graphs: their values are
+    gradients, checked (with a better message) by :func:`check_gradients` instead."""
     previous = _AnomalyMode.differentiating
     _AnomalyMode.differentiating = True
     try:
@@ -138,17 +149,24 @@ def _values(nodes: Sequence[Value]) -> str:
     return "(" + ", ".join(shown) + ("," if len(shown) == 1 else "") + ")"
 
 
-def _on_new_node(node: Value, op_name: str, parents: Sequence[Value]) -> None:
-    """Called by the node constructor while the mode is on: record the site, check the value."""
+def _on_new_node(node: Value, op: Any, parents: Sequence[Value]) -> None:
+    """The core's ``Hooks.on_new_node`` while the mode is on: record the site, check the value."""
     site = _user_site()
     _SITES[node] = site
     if not _AnomalyMode.differentiating and not _is_finite(node.data):
         raise AnomalyError(
-            f"forward: {op_name} gave {_show(node.data)} from inputs {_values(parents)}, at {site}"
+            f"forward: {op} gave {_show(node.data)} from inputs {_values(parents)}, at {site}"
         )
 
 
-def _check_replayed(node: Value) -> None:
+def _after_step(node: Value) -> None:
+    """The core's ``Hooks.after_step`` while the mode is on: after ``node``'s step of the
+    backward pass, every input must hold a finite gradient. The first step that makes one
+    infinite or NaN is the culprit: gradients start finite and steps run in order."""
+    check_gradients(node, node.grad, [parent.grad for parent in node._prev])
+
+
+def check_replayed(node: Value) -> None:
     """Called by ``Tape.forward`` while the mode is on, after recomputing ``node``."""
     if not _is_finite(node.data):
         raise AnomalyError(
@@ -157,12 +175,10 @@ def _check_replayed(node: Value) -> None:
         )
 
 
-def _check_gradients(node: Value, upstream: Any, grads: Sequence[Any]) -> None:
-    """Called by the backward loops while the mode is on, after ``node``'s rule has run."""
-    from autograd.value import CONSTANT
-
+def check_gradients(node: Value, upstream: Any, grads: Sequence[Any]) -> None:
+    """Raise :class:`AnomalyError` if one of ``node``'s inputs got a NaN or infinite gradient."""
     for i, (parent, grad) in enumerate(zip(node._prev, grads, strict=True)):
-        if parent._op is CONSTANT or _is_finite(grad):
+        if parent.op is CONSTANT or _is_finite(grad):
             continue
         raise AnomalyError(
             f"backward: the {node.op} node created at {creation_site(node)} gave its input {i} "

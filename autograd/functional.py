@@ -1,5 +1,5 @@
 """Function transforms in the style of JAX and HIPS autograd: ``grad``, ``value_and_grad``,
-``jacobian``, ``hessian``.
+``jacobian``, ``hessian``, and :func:`gradients`, which they are built on.
 
 ``f`` takes numbers and returns a ``Value`` (or a number); the transforms return plain floats.
 They nest: called inside another transform, a transform returns ``Value`` graphs instead, so
@@ -19,12 +19,12 @@ from typing import Any, Union
 
 import numpy as np
 
-from autograd.backward import gradients
+from autograd.anomaly import building_derivatives, check_gradients, is_anomaly_enabled
 from autograd.grad_mode import enable_grad
 from autograd.ops import OPS
-from autograd.value import Value
+from autograd.value import CONSTANT, Value, _node, _plain, _seed_like, sum_over_batch, topological_order
 
-__all__ = ["grad", "value_and_grad", "jacobian", "hessian"]
+__all__ = ["grad", "value_and_grad", "jacobian", "hessian", "gradients"]
 
 ArgNums = Union[int, Sequence[int]]
 _IDENTITY = OPS["identity"]
@@ -176,3 +176,73 @@ def hessian(f: Callable[..., Any]) -> Callable[..., list[list[float]]]:
         return rows
 
     return wrapped
+
+
+def gradients(root: Value, wrt: Sequence[Value], seed: Any = 1.0, create_graph: bool = False) -> list[Any]:
+    """d(root)/d(x) for each ``x`` in ``wrt``, without touching any ``.grad``.
+
+    Args:
+        root: the value to differentiate.
+        wrt: the nodes to differentiate with respect to (leaves or interior nodes).
+        seed: the upstream gradient of ``root`` (1.0: plain derivative).
+        create_graph: return the gradients as ``Value`` graphs that can be differentiated
+            again (higher-order derivatives); otherwise floats (or arrays for batched nodes).
+
+    A node that ``root`` does not depend on gets gradient 0. Gradients live in a dict, each
+    dropped once passed on (as in HIPS autograd), so a graph of derivatives stays small.
+
+    Raises:
+        TypeError: if ``root`` is not a ``Value`` or ``wrt`` is not a list of ``Value`` s.
+
+    Example:
+        >>> from autograd import Value, gradients
+        >>> x = Value(3.0)
+        >>> (dy,) = gradients(x ** 3, [x], create_graph=True)     # 3x^2, as a graph
+        >>> dy.data, gradients(dy, [x])[0]                         # and its derivative 6x
+        (27.0, 18.0)
+    """
+    _check_gradients_args(root, wrt)
+    order = topological_order(root)
+    grads: dict[Value, Any] = {}
+    if create_graph:
+        with enable_grad(), building_derivatives():
+            grads[root] = _node(_seed_like(root.data, _plain(seed)), CONSTANT, ())
+            _accumulate(order, grads, set(wrt), lambda node: node, lambda node: node._prev)
+    else:
+        grads[root] = _seed_like(root.data, seed)
+        _accumulate(order, grads, set(wrt), lambda node: node.data, lambda node: [p.data for p in node._prev])
+    return [grads.get(x, 0.0) for x in wrt]
+
+
+def _check_gradients_args(root: Any, wrt: Any) -> None:
+    if not isinstance(root, Value):
+        raise TypeError(f"gradients: root must be a Value, got {type(root).__name__}")
+    if isinstance(wrt, (str, bytes, Value)) or not isinstance(wrt, Sequence):
+        raise TypeError(f"gradients: wrt must be a list of Values, got {type(wrt).__name__}")
+    for i, x in enumerate(wrt):
+        if not isinstance(x, Value):
+            raise TypeError(f"gradients: wrt[{i}] must be a Value, got {type(x).__name__}")
+
+
+def _accumulate(
+    order: list[Value], grads: dict[Value, Any], keep: set[Value], out_of: Any, inputs_of: Any
+) -> None:
+    """Walk ``order`` backwards, pushing each node's gradient to its parents (dict, not ``.grad``).
+
+    A gradient is dropped once it has been passed on, unless its node is in ``keep``.
+    """
+    check = is_anomaly_enabled()
+    for node in reversed(order):
+        if not node._prev:
+            continue
+        g = grads.get(node) if node in keep else grads.pop(node, None)
+        if g is None:
+            continue
+        local = node.op.vjp(g, out_of(node), *inputs_of(node))  # type: ignore[union-attr]
+        if check:
+            check_gradients(node, g, local)
+        batched = type(node.data) is np.ndarray
+        for parent, grad in zip(node._prev, local):
+            if batched and type(parent.data) is not np.ndarray:
+                grad = sum_over_batch(grad)
+            grads[parent] = grads[parent] + grad if parent in grads else grad

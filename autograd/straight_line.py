@@ -196,7 +196,7 @@ class _Rules:
     def name(self, node: Value, kind: str) -> str:
         """The name the code calls ``node``'s rule by: the op's name (``sigmoid``,
         ``sigmoid_vjp``), made unique and a valid identifier."""
-        op = node._op
+        op = node.op
         assert op is not None  # an interior node of a recorded graph
         if id(op) not in self._names:
             root = op.name if _usable(op.name) else "op"
@@ -211,7 +211,7 @@ class _Rules:
         return name
 
     def _template(self, node: Value, kind: str, n_args: int) -> Any:
-        op = node._op
+        op = node.op
         assert op is not None
         key = (id(op), kind, n_args)
         if key not in self._templates:
@@ -245,9 +245,9 @@ def _usable(name: str) -> bool:
 def _comment(node: Value, op: bool = False) -> str:
     """An end-of-line comment: the node's label, and its op's name for a node an op made."""
     label = node.label
-    if op and node._op is not None:
-        label = f"{label} ({node._op.name})" if label else node._op.name
-    elif not label and node._op is CONSTANT:
+    if op and node.op is not None:
+        label = f"{label} ({node.op.name})" if label else node.op.name
+    elif not label and node.op is CONSTANT:
         label = "constant"
     # Any character that could end the comment early (a newline, a NUL) becomes a space.
     label = "".join(c if c.isprintable() else " " for c in label)

@@ -38,10 +38,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograd.anomaly import _AnomalyMode, _check_replayed
-from autograd.backward import _backpropagate, topological_order
+from autograd.anomaly import check_replayed, is_anomaly_enabled
 from autograd.straight_line import NOT_SCALAR, StraightLine, compile_scalar_graph
-from autograd.value import Value
+from autograd.value import Value, backpropagate, topological_order
 
 __all__ = ["Tape", "STRAIGHT_LINE_EDGES"]
 
@@ -98,7 +97,7 @@ class Tape:
 
     def forward(self) -> Any:
         """Recompute every node from the leaves' current data; return the root's new data."""
-        check = _AnomalyMode.enabled
+        check = is_anomaly_enabled()
         program = self._straight_line()
         if program is not None and not check:
             out = program.forward()
@@ -106,9 +105,9 @@ class Tape:
             if self._leaves_scalar:
                 return out
         for node in self._ops:
-            node.data = node._op.forward(*[p.data for p in node._prev])  # type: ignore[union-attr]
+            node.data = node.op.forward(*[p.data for p in node._prev])  # type: ignore[union-attr]
             if check:
-                _check_replayed(node)
+                check_replayed(node)
         return self.root.data
 
     def backward(self, seed: Any = 1.0) -> None:
@@ -117,12 +116,12 @@ class Tape:
         if (
             program is not None
             and self._leaves_scalar
-            and not _AnomalyMode.enabled
+            and not is_anomaly_enabled()
             and isinstance(seed, (int, float))
         ):
             program.backward(float(seed))
             return
-        _backpropagate(self.root, self._ops, seed)  # leaves only receive: no need to visit them
+        backpropagate(self.root, self._ops, seed)  # leaves only receive: no need to visit them
 
     def _straight_line(self) -> StraightLine | None:
         if self._wanted and self._program is None:

@@ -1,4 +1,9 @@
-"""``Value``: a scalar (or one value per sample) that records the operations applied to it.
+"""``Value``: a number that records the operations applied to it, and the backward pass.
+
+This module is the engine's core, with the op table (:mod:`autograd.ops`) and grad mode
+(:mod:`autograd.grad_mode`). Read it top to bottom: making nodes, the ``Value`` class, then
+:func:`topological_order` and :func:`backpropagate`, the chain rule over the whole graph.
+Speed-ups, anomaly checks, tapes and pictures plug in from outside (``docs/architecture.md``).
 
 Example:
     >>> from autograd import Value
@@ -17,23 +22,34 @@ from typing import Any, Union
 
 import numpy as np
 
-from autograd.anomaly import _AnomalyMode, _on_new_node
 from autograd.grad_mode import _GradMode
-from autograd.ops import OPS, Op, different_batch_sizes
-from autograd.rule_expressions import WrittenRules, define, expression
+from autograd.op_rules import different_batch_sizes
+from autograd.ops import OPS, Op
 
-__all__ = ["Value", "dot", "sum_values", "Number"]
+__all__ = ["Value", "dot", "sum_values", "topological_order", "backward", "backpropagate", "Hooks"]
 
 Number = Union[int, float, np.integer, np.floating]
 Operand = Union["Value", int, float, np.integer, np.floating, np.ndarray]
 
 _ndarray = np.ndarray
-_new = object.__new__
-
 _ADD, _SUB, _MUL, _DIV, _NEG, _POW = (OPS[n] for n in ("add", "sub", "mul", "div", "neg", "pow"))
 _SUM, _DOT, _BATCH_SUM = OPS["sum"], OPS["dot"], OPS["batch_sum"]
 # Marks a number that an operator wrapped into a ``Value`` (``x * 2``: the ``2``).
-CONSTANT = Op("const", lambda: None, lambda g, out: ())
+CONSTANT = Op("const", lambda: None, lambda g, out: (), nary=False)
+
+
+class Hooks:
+    """Where a debugging layer plugs into the core (anomaly mode sets these while active).
+
+    ``on_new_node(node, op, parents)`` runs for every node an op makes (in grad mode or not); ``after_step(node)`` runs after each
+    node's step of the backward pass. Speed-ups plug into each op instead (``Op.fast_step``).
+    """
+
+    on_new_node: Callable[[Value, Op, tuple[Value, ...]], None] | None = None
+    after_step: Callable[[Value], None] | None = None
+
+
+# --- making nodes ----------------------------------------------------------------------------
 
 
 def _check_data(data: Any) -> float | np.ndarray:
@@ -45,69 +61,76 @@ def _check_data(data: Any) -> float | np.ndarray:
             f"Value expects a real number (int, float, numpy scalar) or a 1-D numpy array, "
             f"got {type(data).__name__}: {data!r}"
         )
-    if isinstance(data, np.ndarray):
-        if data.ndim == 0:
-            return _check_data(data.item())
-        if data.ndim != 1 or data.dtype.kind not in "iuf":
-            raise TypeError(
-                f"Value expects a 1-D array of real numbers (one per sample), "
-                f"got an array of shape {data.shape} and dtype {data.dtype}"
-            )
-        if data.size == 0:
-            raise ValueError("Value expects at least one sample, got an empty array")
-        return data.astype(np.float64)
-    return float(data)
+    if not isinstance(data, np.ndarray):
+        return float(data)
+    if data.ndim == 0:
+        return _check_data(data.item())
+    if data.ndim != 1 or data.dtype.kind not in "iuf":
+        raise TypeError(
+            f"Value expects a 1-D array of real numbers (one per sample), "
+            f"got an array of shape {data.shape} and dtype {data.dtype}"
+        )
+    if data.size == 0:
+        raise ValueError("Value expects at least one sample, got an empty array")
+    return data.astype(np.float64)
 
 
-def _result(data: Any, op: Op, parents: tuple[Value, ...]) -> Value:
-    """Make the node for ``op(*parents)`` without re-validating ``data`` (the hot path)."""
-    if type(data) is _ndarray:
-        _check_batch_sizes(data, op, parents)
-    node = _new(Value)
+def _node(data: Any, op: Op | None, parents: tuple[Value, ...]) -> Value:
+    """A new node, without re-validating ``data`` (the hot path)."""
+    node = object.__new__(Value)
     node.data = data
     node.grad = 0.0
     node.label = ""
-    if _GradMode.enabled:
-        node._op = op
-        node._prev = parents
-    else:
-        node._op = None
-        node._prev = ()
-    if _AnomalyMode.enabled:
-        _on_new_node(node, op.name, parents)
+    node.op = op
+    node._prev = parents
     return node
+
+
+def _result(data: Any, op: Op, parents: tuple[Value, ...]) -> Value:
+    """The node for ``op(*parents)``; it records its op and parents only in grad mode."""
+    if type(data) is _ndarray:
+        _check_batch_sizes(data, op, parents)
+    node = _node(data, op, parents) if _GradMode.enabled else _node(data, None, ())
+    if Hooks.on_new_node is not None:
+        Hooks.on_new_node(node, op, parents)
+    return node
+
+
+def _apply(op: Op, parents: tuple[Value, ...]) -> Value:
+    fast = op.fast_forward
+    return _result(fast(parents) if fast else op.forward(*[p.data for p in parents]), op, parents)
 
 
 def _check_batch_sizes(data: np.ndarray, op: Op, parents: tuple[Value, ...]) -> None:
     """Refuse batched values of different sizes: numpy would stretch a 1-sample batch over an
     n-sample one, and its gradient would come back with n entries instead of 1."""
     for parent in parents:
-        parent_data = parent.data
-        if type(parent_data) is _ndarray and parent_data.shape != data.shape:
+        if type(parent.data) is _ndarray and parent.data.shape != data.shape:
             raise different_batch_sizes(op.name, {len(p.data) for p in parents if type(p.data) is _ndarray})
-
-
-def _constant(data: Any) -> Value:
-    node = _new(Value)
-    node.data = data
-    node.grad = 0.0
-    node.label = ""
-    node._op = CONSTANT
-    node._prev = ()
-    return node
 
 
 def _lift(x: Any) -> Value | Any:
     """``x`` as a ``Value``: numbers and arrays become constants; anything else NotImplemented."""
-    if type(x) is Value:
-        return x
     if isinstance(x, Value):
         return x
     if type(x) is float or (isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))):
-        return _constant(float(x))
+        return _node(float(x), CONSTANT, ())
     if isinstance(x, np.ndarray):
-        return _constant(_check_data(x))
+        return _node(_check_data(x), CONSTANT, ())
     return NotImplemented
+
+
+def _lift_all(items: Iterable[Any], what: str) -> tuple[Value, ...]:
+    lifted = []
+    for i, item in enumerate(items):
+        value = _lift(item)
+        if value is NotImplemented:
+            raise TypeError(f"{what}[{i}] must be a Value or a number, got {type(item).__name__}")
+        lifted.append(value)
+    return tuple(lifted)
+
+
+# --- the Value class -------------------------------------------------------------------------
 
 
 class Value:
@@ -121,9 +144,11 @@ class Value:
     Attributes:
         data: the forward value.
         grad: d(root)/d(self) after ``root.backward()``; ``0.0`` until a backward reaches it.
-            Leaves accumulate over calls (as in PyTorch: reset with ``v.grad = 0.0`` or an
-            optimizer's ``zero_grad``); interior nodes are recomputed by each ``backward``.
+            Leaves accumulate over calls (reset with ``v.grad = 0.0`` or an optimizer's
+            ``zero_grad``); interior nodes are recomputed by each ``backward``.
         label: the name given at creation.
+        op: the :class:`~autograd.Op` that made this node (it compares equal to its name:
+            ``node.op == "mul"``); ``None`` for a leaf, ``"const"`` for a wrapped number.
 
     Raises:
         TypeError: if ``data`` is not a real number or a 1-D numeric array.
@@ -133,33 +158,25 @@ class Value:
         >>> x = Value(3.0, label="x")
         >>> y = x ** 2
         >>> y.backward()
-        >>> x.grad
-        6.0
+        >>> x.grad, y.op
+        (6.0, Op('pow'))
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_prev", "__weakref__")
-    # Make numpy hand ``array <op> Value`` back to our reflected operators.
-    __array_ufunc__ = None
+    __slots__ = ("data", "grad", "label", "op", "_prev", "__weakref__")
+    __array_ufunc__ = None  # make numpy hand ``array <op> Value`` back to our reflected operators
 
     data: Any
     grad: Any
     label: str
-    _op: Op | None
+    op: Op | None
     _prev: tuple[Value, ...]
 
     def __init__(self, data: Number | np.ndarray, label: str = "") -> None:
         self.data = _check_data(data)
         self.grad = 0.0
         self.label = str(label)
-        self._op = None
+        self.op = None
         self._prev = ()
-
-    # --- the graph -----------------------------------------------------------------------
-
-    @property
-    def op(self) -> str:
-        """The name of the op that made this node: ``""`` for a leaf, ``"const"`` for a constant."""
-        return self._op.name if self._op is not None else ""
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -184,9 +201,7 @@ class Value:
             >>> a.grad
             27.0
         """
-        from autograd.backward import backward
-
-        backward(self, seed)
+        backpropagate(self, topological_order(self), seed)
 
     def item(self) -> float:
         """The data as a Python float (scalar values only)."""
@@ -199,10 +214,10 @@ class Value:
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        op = f", op={self.op!r}" if self._prev else ""
+        op = f", op={self.op.name!r}" if self._prev and self.op else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label}{op})"
 
-    # --- applying ops --------------------------------------------------------------------
+    # --- applying ops: every method dispatches into the op table ----------------------------
 
     def _unary(self, op: Op) -> Value:
         return _result(op.forward(self.data), op, (self,))
@@ -251,7 +266,7 @@ class Value:
         return self
 
     def __abs__(self) -> Value:
-        return self.abs()
+        return self._unary(OPS["abs"])
 
     # Comparisons look at the data only (they are not differentiable); ``==`` stays identity
     # so that values can live in sets and dicts.
@@ -269,10 +284,8 @@ class Value:
 
     __hash__ = object.__hash__
 
-    # --- functions (each dispatches into the op table) -----------------------------------
-
     def exp(self) -> Value:
-        """e ** self. Raises ``OverflowError`` when the result exceeds the float range (~e**709.78)."""
+        """e ** self. Raises ``OverflowError`` past the float range (~e**709.78)."""
         return self._unary(OPS["exp"])
 
     def log(self) -> Value:
@@ -313,29 +326,15 @@ class Value:
 
     def sum(self) -> Value:
         """Sum over the samples of a batched value (a scalar value is returned unchanged)."""
-        if not isinstance(self.data, _ndarray):
-            return self
-        return self._unary(_BATCH_SUM)
+        return self._unary(_BATCH_SUM) if isinstance(self.data, _ndarray) else self
 
     def mean(self) -> Value:
         """Mean over the samples of a batched value (a scalar value is returned unchanged)."""
-        if not isinstance(self.data, _ndarray):
-            return self
-        return self._unary(_BATCH_SUM) * (1.0 / self.data.size)
+        return self._unary(_BATCH_SUM) * (1.0 / self.data.size) if isinstance(self.data, _ndarray) else self
 
 
 def _plain(x: Any) -> Any:
     return x.data if isinstance(x, Value) else x
-
-
-def _lift_all(items: Iterable[Any], what: str) -> tuple[Value, ...]:
-    lifted = []
-    for i, item in enumerate(items):
-        value = _lift(item)
-        if value is NotImplemented:
-            raise TypeError(f"{what}[{i}] must be a Value or a number, got {type(item).__name__}")
-        lifted.append(value)
-    return tuple(lifted)
 
 
 def sum_values(values: Iterable[Operand]) -> Value:
@@ -343,18 +342,14 @@ def sum_values(values: Iterable[Operand]) -> Value:
 
     Example:
         >>> from autograd import Value, sum_values
-        >>> xs = [Value(1.0), Value(2.0), Value(3.0)]
-        >>> s = sum_values(xs)
+        >>> s = sum_values([Value(1.0), Value(2.0), 3.0])
         >>> s.data, len(s.parents)
         (6.0, 3)
     """
     parents: tuple[Any, ...] = tuple(values)
     if set(map(type, parents)) != {Value}:
         parents = _lift_all(parents, "values")
-    forward = _forwards.get(_SUM, len(parents))  # sum's rule is the same for arrays
-    if forward is not None:
-        return _result(forward(parents), _SUM, parents)
-    return _result(_SUM.forward(*[p.data for p in parents]), _SUM, parents)
+    return _apply(_SUM, parents)
 
 
 def dot(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand | None = None) -> Value:
@@ -379,36 +374,85 @@ def dot(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand | N
         parents = _lift_all(weights, "weights") + _lift_all(inputs, "inputs")
         if bias is not None:
             parents += _lift_all((bias,), "bias")
-    return _dot_node(parents)
+    return _apply(_DOT, parents)
 
 
-def _dot_node(parents: tuple[Value, ...]) -> Value:
-    """The node :func:`dot` makes once its arguments are checked: ``parents`` are ``Value`` s
-    already, the weights, then as many inputs, then the bias if there is one.
+# --- the backward pass -----------------------------------------------------------------------
 
-    ``nn`` neurons, whose weights and inputs are always values, call it directly.
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node that ``root`` depends on, inputs before the ops that use them, root last.
+
+    Iterative depth-first search (a chain of a million nodes is fine); the order follows the
+    parents' order, so it is the same on every run.
     """
-    n = len(parents) // 2
-    if n and type(parents[n].data) is not _ndarray:  # scalar inputs (``ops._dot``'s own test)
-        forward = _forwards.get(_DOT, len(parents))
-        if forward is not None:
-            return _result(forward(parents), _DOT, parents)
-    return _result(_DOT.forward(*[p.data for p in parents]), _DOT, parents)
+    order: list[Value] = []
+    seen = {root}
+    stack = [(root, iter(root._prev))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent not in seen:
+                seen.add(parent)
+                if not parent._prev:  # a leaf has nothing to wait for: place it now
+                    order.append(parent)
+                    continue
+                stack.append((parent, iter(parent._prev)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
 
 
-def _make_forward(op: Op, n_inputs: int) -> Callable[[tuple[Value, ...]], Any] | None:
-    """The forward of this module's n-ary ``op`` for ``n_inputs`` inputs, as one function of
-    the parents written out from the rule's own expression (:mod:`autograd.rule_expressions`):
-    ``p0.data * p2.data + ...``, with no list of inputs and no loop. Same float operations in
-    the same order as the rule. ``None`` for a rule that is not arithmetic alone."""
-    template = expression(op.forward, n_inputs)
-    if not isinstance(template, str):
-        return None
-    parents = [f"p{k}" for k in range(n_inputs)]
-    body = template.format(*[f"{p}.data" for p in parents])
-    lines = ["def forward(parents):", f"    {', '.join(parents)}, = parents", f"    return {body}"]
-    forward: Callable[[tuple[Value, ...]], Any] = define(lines, "forward", f"forward for {op.name}")
-    return forward
+def backward(root: Value, seed: Any = 1.0) -> None:
+    """``root.backward(seed)``: add d(root)/d(leaf) * seed to each leaf's ``.grad``."""
+    backpropagate(root, topological_order(root), seed)
 
 
-_forwards = WrittenRules(_make_forward)  # _forwards.get(op, n_inputs) -> function or None
+def backpropagate(root: Value, order: list[Value], seed: Any = 1.0) -> None:
+    """The backward pass along a topological ``order`` of ``root``'s graph.
+
+    Each node's step runs once, when its gradient is complete: every node that uses it comes
+    later in ``order``, so it has already pushed its share. Leaves may be left out of
+    ``order`` (a :class:`~autograd.Tape` does): they only receive.
+    """
+    for node in order:
+        if node._prev:
+            node.grad = 0.0
+    root.grad += _seed_like(root.data, seed)
+    after_step = Hooks.after_step
+    for node in reversed(order):
+        if node._prev:
+            step = node.op.fast_step or chain_rule  # type: ignore[union-attr]
+            step(node)
+            if after_step is not None:
+                after_step(node)
+
+
+def chain_rule(node: Value) -> None:
+    """One step of the backward pass: each parent's gradient grows by the node's gradient times
+    the local derivative (the op's ``vjp`` computes both products at once)."""
+    parents = node._prev
+    grads = node.op.vjp(node.grad, node.data, *[p.data for p in parents])  # type: ignore[union-attr]
+    batched = type(node.data) is _ndarray
+    for parent, grad in zip(parents, grads):
+        if batched and type(parent.data) is not _ndarray:
+            grad = sum_over_batch(grad)
+        parent.grad += grad
+
+
+def sum_over_batch(grad: Any) -> Any:
+    """What a scalar parent of a batched node receives: the sum of its per-sample gradients.
+
+    A rule may have summed already (``dot`` does, with one matrix product): numbers pass through.
+    """
+    if type(grad) is _ndarray:
+        return float(grad.sum())
+    return grad.sum() if isinstance(grad, Value) else grad
+
+
+def _seed_like(root_data: Any, seed: Any) -> Any:
+    if isinstance(root_data, _ndarray):
+        return np.broadcast_to(np.asarray(seed, dtype=np.float64), root_data.shape).copy()
+    return float(seed) if not isinstance(seed, Value) else seed

@@ -49,8 +49,7 @@ from typing import Any, cast
 import graphviz
 import numpy as np
 
-from autograd.backward import topological_order
-from autograd.value import CONSTANT, Value
+from autograd.value import CONSTANT, Value, topological_order
 
 __all__ = [
     "draw_graph",
@@ -317,7 +316,7 @@ def _kind(node: Value, roots: set[Value], parameters: set[Value] | None, inputs:
         return "output"
     if node._prev:
         return "intermediate"
-    if node._op is CONSTANT:
+    if node.op is CONSTANT:
         return "constant"
     if node in inputs:
         return "input"
@@ -360,7 +359,7 @@ def _record(label: str, node: Value, show_grad: bool, digits: int, horizontal: b
 
 
 def _op_text(node: Value) -> str:
-    name = node.op
+    name = str(node.op)
     return _OP_SYMBOLS.get(name, name)
 
 

@@ -26,8 +26,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from autograd import Value
-from autograd.value import _dot_node
+from autograd import Value, dot
 from nn.init import Initializer, RandomSource, resolve_init
 from nn.inputs import Inputs, as_input_values, finite_array, finite_number
 from nn.module import Module
@@ -106,10 +105,7 @@ class Neuron(Module):
         return self._forward(as_input_values(x, self.nin, "Neuron"))
 
     def _forward(self, inputs: list[Value]) -> Value:
-        # ``dot(self.w, inputs, self.b)`` without its argument checks: every input is a value
-        # already, and there are ``nin`` of them (checked by the caller).
-        w, b = self.w, self.b
-        total = _dot_node((*w, *inputs) if b is None else (*w, *inputs, b))
+        total = dot(self.w, inputs, self.b)
         return total if self._activate is None else self._activate(total)
 
     def __repr__(self) -> str:

@@ -176,7 +176,7 @@ def test_no_grad_records_no_graph_and_restores_on_exit():
     with no_grad():
         assert not is_grad_enabled()
         stepped = w - 0.1 * Value(2.0)
-        assert stepped.is_leaf and stepped.op == ""
+        assert stepped.is_leaf and stepped.op is None
         assert stepped.data == pytest.approx(0.8, rel=1e-15)
     assert is_grad_enabled()
     assert not (w * 2).is_leaf

@@ -11,8 +11,7 @@ import random
 import numpy as np
 import pytest
 
-from autograd import Tape, Value, dot, no_grad, sum_values, topological_order
-from autograd.backward import backward
+from autograd import Tape, Value, backward, dot, no_grad, sum_values, topological_order
 
 
 def reference_order(root):
@@ -68,7 +67,7 @@ def test_nodes_have_slots_and_no_instance_dict():
 def test_nodes_share_one_op_object_and_hold_a_tuple_of_parents():
     a, b = Value(1.0), Value(2.0)
     p, q = a * b, b * a
-    assert p._op is q._op  # the op table's entry, not a per-node closure
+    assert p.op is q.op  # the op table's entry, not a per-node closure
     assert type(p.parents) is tuple and p.parents == (a, b)
     assert (a + a).parents == (a, a)  # reuse keeps both edges, in order
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from autograd import OPS, AnomalyError, Tape, Value, detect_anomaly, dot, gradients, sum_values
 from autograd import tape as tape_module
-from autograd.backward import _push_for
+from autograd.rule_expressions import expression
 from autograd.ops import Op
 
 N_VARS = 3
@@ -223,7 +223,7 @@ def test_odd_op_names_and_labels_still_give_valid_code():
         assert call in source, call
 
 
-# --- backward() writes arithmetic rules out too (backward._push_for) ---------------------------
+# --- backward() runs steps written out by the speed layer (autograd.speed) ---------------------
 
 
 @given(tree=trees(N_VARS), xs=st.lists(variables, min_size=N_VARS, max_size=N_VARS))
@@ -246,17 +246,17 @@ def test_backward_with_written_rules_equals_calling_each_rule(tree, xs):
 
 
 def test_backward_uses_the_plain_rule_where_it_is_not_arithmetic():
-    # relu's rule compares: no written-out function, the rule is called as before.
+    # relu's rule compares: its written step calls the rule; mul's has the expression inline.
     x = Value(-1.0)
     y = Value(2.0)
     out = (x * y).relu() + (x + y).relu() * y
     out.backward()
     assert (x.grad, y.grad) == (2.0, 3.0)
-    assert _push_for(OPS["relu"], 1) is None
-    assert _push_for(OPS["mul"], 2) is not None
+    assert expression(OPS["relu"].vjp, 3) is None
+    assert expression(OPS["mul"].vjp, 4) == ["{0} * {3}", "{0} * {2}"]
 
 
-# --- dot and sum nodes are built with their forward written out (value._written_forward) -------
+# --- dot and sum nodes are built with their forward written out (autograd.speed) -------
 
 
 @given(

@@ -1,0 +1,255 @@
+"""The longer rules of the op table (:mod:`autograd.ops`): guarded forwards and derivatives
+that need more than one line.
+
+Every function here takes floats or 1-D float64 arrays (one value per sample); a derivative
+may also be given :class:`~autograd.Value` nodes, when a gradient is itself differentiated.
+
+Example:
+    >>> sigmoid(0.0), step(-2.0), sign(-2.0)
+    (0.5, 0.0, -1.0)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+_ndarray = np.ndarray
+
+
+def data(x: Any) -> Any:
+    """The plain number(s) behind ``x``: used where a rule only needs a constant (a step)."""
+    # Not ``getattr(x, "data", x)``: a numpy array's ``.data`` is its memory buffer.
+    return x if isinstance(x, (float, int, _ndarray)) else x.data
+
+
+def _is_array(x: Any) -> bool:
+    return type(x) is _ndarray
+
+
+def elementwise(scalar_fn: Callable[[float], float], array_fn: Callable[[Any], Any], name: str) -> Any:
+    """A function of one input for floats (``math``: fast), arrays (numpy) and ``Value`` s (the
+    method ``name``, so that a derivative that uses it can be differentiated again)."""
+
+    def f(a: Any) -> Any:
+        if type(a) is _ndarray:
+            return array_fn(a)
+        if not isinstance(a, (float, int)):
+            return getattr(a, name)()
+        try:
+            return scalar_fn(a)
+        except ValueError:  # math.sin(inf) raises; IEEE floats (numpy, PyTorch) give nan
+            return math.nan
+
+    return f
+
+
+def different_batch_sizes(name: str, sizes: set[int]) -> ValueError:
+    """The error for batched values of different sizes meeting in op ``name``."""
+    return ValueError(
+        f"{name}: batched values of different sizes meet ({' and '.join(map(str, sorted(sizes)))} "
+        f"samples); every batched value in one graph must hold the same number of samples"
+    )
+
+
+# --- guarded forwards ----------------------------------------------------------------------
+
+
+def divide(a: Any, b: Any) -> Any:
+    zero = np.any(np.asarray(b) == 0) if _is_array(a) or _is_array(b) else b == 0
+    if zero:
+        raise ZeroDivisionError(f"div: division by zero ({a!r} / {b!r})")
+    return a / b
+
+
+def power(a: Any, b: Any) -> Any:
+    if _is_array(a) or _is_array(b):
+        if np.any((np.asarray(a) == 0) & (np.asarray(b) < 0)):
+            raise ZeroDivisionError(f"pow: zero raised to a negative power ({a!r} ** {b!r})")
+        if np.any((np.asarray(a) < 0) & (np.asarray(b) != np.round(b))):
+            raise ValueError(f"pow: negative base with a non-integer exponent ({a!r} ** {b!r})")
+        with np.errstate(over="ignore"):
+            return _refuse_overflow("pow", np.power(a, b), a, b)
+    if a == 0 and b < 0:
+        raise ZeroDivisionError(f"pow: zero raised to a negative power ({a!r} ** {b!r})")
+    if a < 0 and not float(b).is_integer():
+        raise ValueError(f"pow: negative base with a non-integer exponent ({a!r} ** {b!r})")
+    try:
+        return float(a) ** b
+    except OverflowError:
+        raise OverflowError(f"pow: result too large for a float ({a!r} ** {b!r})") from None
+
+
+def _refuse_overflow(name: str, out: np.ndarray, *inputs: Any) -> np.ndarray:
+    """Raise ``OverflowError`` where finite inputs gave an infinite result, as ``math`` does."""
+    finite = np.ones(out.shape, dtype=bool)
+    for x in inputs:
+        finite &= np.isfinite(x)
+    overflowed = np.isinf(out) & finite
+    if overflowed.any():
+        sample = int(np.flatnonzero(overflowed)[0])
+        raise OverflowError(f"{name}: result too large for a float (sample {sample} of the batch)")
+    return out
+
+
+def exp(a: Any) -> Any:
+    if _is_array(a):
+        with np.errstate(over="ignore"):
+            return _refuse_overflow("exp", np.exp(a), a)
+    try:
+        return math.exp(a)
+    except OverflowError:
+        raise OverflowError(f"exp: result too large for a float (exp({a!r}))") from None
+
+
+def log(a: Any) -> Any:
+    if not isinstance(a, (float, int, _ndarray)):
+        return a.log()  # a Value, in a derivative being differentiated
+    if np.any(a <= 0) if _is_array(a) else a <= 0:
+        raise ValueError(f"log: defined only for positive inputs, got {a!r}")
+    return np.log(a) if _is_array(a) else math.log(a)
+
+
+def sqrt(a: Any) -> Any:
+    if np.any(a < 0) if _is_array(a) else a < 0:
+        raise ValueError(f"sqrt: defined only for non-negative inputs, got {a!r}")
+    return np.sqrt(a) if _is_array(a) else math.sqrt(a)
+
+
+def _sigmoid(a: Any) -> Any:
+    # Stable for any |a|: exp is only ever taken of a non-positive number.
+    if _is_array(a):
+        e = np.exp(-np.abs(a))
+        return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    if a >= 0:
+        return 1.0 / (1.0 + math.exp(-a))
+    e = math.exp(a)
+    return e / (1.0 + e)
+
+
+sigmoid = elementwise(_sigmoid, _sigmoid, "sigmoid")
+
+
+def softplus(a: Any) -> Any:
+    # log(1 + e^a) = max(a, 0) + log1p(e^-|a|): finite for any |a|.
+    if _is_array(a):
+        return np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a)))
+    return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
+
+
+def relu(a: Any) -> Any:
+    return np.maximum(a, 0.0) if type(a) is _ndarray else (a if a > 0 else 0.0)
+
+
+def _as_matrix(weights: tuple[Any, ...], inputs: tuple[Any, ...]) -> tuple[Any, Any] | None:
+    """For a batched neuron (numbers as weights, a batch for every input): the weights as a
+    vector and the inputs as an (n, batch) matrix. ``None`` for any other mix.
+
+    ``dot`` is then one numpy matrix product instead of n Python-level operations on arrays.
+    """
+    if set(map(type, inputs)) == {_ndarray} and _ndarray not in set(map(type, weights)):
+        sizes = {len(x) for x in inputs}
+        if len(sizes) > 1:
+            raise different_batch_sizes("dot", sizes)
+        return np.array(weights, dtype=np.float64), np.array(inputs)
+    return None
+
+
+def dot(*args: Any) -> Any:
+    """``w0 * x0 + ... + w(n-1) * x(n-1) [+ bias]`` from ``(w0, ..., x0, ..., [bias])``."""
+    n = len(args) // 2
+    # The type test first: scalar values never pay for the batched check.
+    if n and type(args[n]) is _ndarray and (matrix := _as_matrix(args[:n], args[n : 2 * n])):
+        w, x = matrix
+        total = w @ x
+    else:
+        # A plain loop: on Python 3.11 it beats sum(map(...)) and a comprehension for a neuron.
+        total = 0.0
+        for i in range(n):
+            total += args[i] * args[n + i]
+    return total + args[-1] if len(args) % 2 else total
+
+
+# --- derivatives ---------------------------------------------------------------------------
+
+
+def pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    # d/da a**b = b * a**(b-1), written as arithmetic on the inputs so that it can be
+    # differentiated again. At b == 0 it is written b / a: the same 0, but its derivatives
+    # stay finite (no 0 * a**-2) and d2/da db = 1/a is kept. Where a**(b-1) fails (a == 0 with
+    # b < 1) it is a constant: +inf for 0 < b < 1 (as in PyTorch), 0 at b == 0.
+    ad, bd = data(a), data(b)
+    da: Any
+    db: Any
+    if _is_array(ad) or _is_array(bd):
+        if np.any((ad == 0) & (bd < 1)):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                da = np.where(bd == 0, 0.0, bd * np.power(ad, bd - 1.0))
+        elif np.any(bd == 0):  # per sample: b / a * a**b where b == 0, b * a**(b-1) elsewhere
+            k = np.asarray(bd != 0, dtype=np.float64)
+            da = b / (a * (1 - k) + k) * a ** (b - k)
+        else:
+            da = b * a ** (b - 1)
+    elif bd == 0:
+        da = 0.0 if ad == 0 else b / a
+    elif ad == 0 and bd < 1:
+        da = math.inf
+    else:
+        try:
+            da = b * a ** (b - 1)
+        except OverflowError:  # a ** (b-1) overflows where the derivative may not (tiny a, b)
+            da = b * out / a
+    # d/db a**b = out * log(a): real only for a > 0. At a == 0 (b > 0) the limit is 0;
+    # for a < 0 it is undefined and reported as nan (this is the case for every constant
+    # exponent applied to a negative base; the nan lands on the constant and goes nowhere).
+    if _is_array(ad) and not np.all(ad > 0):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            db = np.where(ad > 0, data(out) * np.log(np.where(ad > 0, ad, 1.0)), np.where(ad == 0, 0.0, np.nan))
+    elif _is_array(ad) or ad > 0:
+        db = out * log(a)
+    else:
+        db = 0.0 if ad == 0 else math.nan
+    return g * da, g * db
+
+
+def sqrt_vjp(g: Any, out: Any, a: Any) -> tuple[Any]:
+    # sqrt'(0) = +inf, as in PyTorch (a constant there; elsewhere 0.5 / out stays differentiable).
+    od = data(out)
+    if _is_array(od) and np.any(od == 0):
+        with np.errstate(divide="ignore"):
+            return (g * (0.5 / od),)
+    if not _is_array(od) and od == 0:
+        return (g * math.inf,)
+    return (g * 0.5 / out,)
+
+
+def dot_vjp(g: Any, out: Any, *args: Any) -> tuple[Any, ...]:
+    # d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1.
+    n = len(args) // 2
+    if n and type(args[n]) is _ndarray and (matrix := _as_matrix(args[:n], args[n : 2 * n])):
+        # Batched: each weight's gradient summed over the batch (x @ g), each input's per sample.
+        w, x = matrix
+        grads = [*(x @ g).tolist(), *np.outer(w, g)]
+        return (*grads, g) if len(args) % 2 else tuple(grads)
+    grads = [g] * len(args)  # the bias (if any) keeps g
+    for i in range(n):
+        grads[i] = g * args[n + i]
+        grads[n + i] = g * args[i]
+    return tuple(grads)
+
+
+def step(x: Any) -> Any:
+    """1 where x > 0, else 0 (a constant: its own derivative is zero almost everywhere)."""
+    if type(x) is float:  # the common case first: one test, no call
+        return 1.0 if x > 0 else 0.0
+    d = data(x)
+    return (d > 0).astype(float) if type(d) is _ndarray else (1.0 if d > 0 else 0.0)
+
+
+def sign(x: Any) -> Any:
+    """-1, 0 or 1 (a constant, like :func:`step`)."""
+    d = data(x)
+    return np.sign(d) if type(d) is _ndarray else float((d > 0) - (d < 0))

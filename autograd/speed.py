@@ -1,0 +1,177 @@
+"""The speed layer: each op's rules written out as small Python functions, plugged into the
+core's two slots per op (``Op.fast_forward`` and ``Op.fast_step``).
+
+The core (:mod:`autograd.value`) computes a node's step of the backward pass by calling the
+op's ``vjp`` and looping over the gradients it returns. Here the same step is written once per
+op and number of inputs: where the rule is arithmetic alone (``mul``, ``dot``, ``sigmoid``'s
+derivative ...) its expression, found by running it on symbols (:mod:`autograd.rule_expressions`),
+is written in place of the call, ``p0.grad += g * x1; p1.grad += g * x0``; any other rule is
+called with its inputs unpacked, without a list or a loop. ``dot`` and ``sum`` also get their
+forward written out per width (``0.0 + p0.data * p2.data + ...``). Same float operations, same
+order, same bits as the plain core: ``tests/test_speed_layer.py`` runs random graphs with this
+layer on and off and compares every bit.
+
+``import autograd`` switches the layer on; :func:`disable` and :func:`enable` switch it.
+
+Example:
+    >>> from autograd import OPS, Value
+    >>> from autograd import speed
+    >>> x = Value(3.0)
+    >>> with speed.disabled():
+    ...     y = x * x
+    ...     OPS["mul"].fast_step is None
+    True
+    >>> OPS["mul"].fast_step is not None
+    True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from autograd.ops import OPS, Op
+from autograd.rule_expressions import MAX_WRITTEN_ARGS, WrittenRules, define, expression
+from autograd.value import Value, chain_rule
+
+__all__ = ["enable", "disable", "disabled", "is_enabled", "written_step", "written_forward"]
+
+_GENERATED_NAMESPACE = {"ndarray": np.ndarray, "chain_rule": chain_rule}
+
+
+def _make_step(op: Op, n_inputs: int) -> Callable[[Value], None]:
+    """``op``'s backward step for a node of ``n_inputs`` inputs, written out."""
+    parents = [f"p{k}" for k in range(n_inputs)]
+    lines = [
+        "def step(node):",
+        "    if type(node.data) is ndarray:",  # batched nodes sum over the batch: the core does it
+        "        return chain_rule(node)",
+        "    g = node.grad",
+        f"    {', '.join(parents)}, = node._prev",
+    ]
+    template = expression(op.vjp, n_inputs + 2)
+    if isinstance(template, list) and len(template) == n_inputs:
+        joined = "\n".join(template)
+        if "{1}" in joined:
+            lines.append("    out = node.data")
+        lines += [f"    x{k} = p{k}.data" for k in range(n_inputs) if f"{{{k + 2}}}" in joined]
+        names = ["g", "out", *[f"x{k}" for k in range(n_inputs)]]
+        lines += [f"    p{k}.grad += {part.format(*names)}" for k, part in enumerate(template)]
+    else:  # not arithmetic alone: call the rule, without a list of inputs or a loop
+        grads = [f"t{k}" for k in range(n_inputs)]
+        lines.append(f"    {', '.join(grads)}, = vjp(g, node.data, {', '.join(f'{p}.data' for p in parents)})")
+        lines += [f"    p{k}.grad += t{k}" for k in range(n_inputs)]
+    step: Callable[[Value], None] = define(
+        lines, "step", f"step for {op.name}", {**_GENERATED_NAMESPACE, "vjp": op.vjp}
+    )
+    return step
+
+
+def _make_forward(op: Op, n_inputs: int) -> Callable[[tuple[Value, ...]], Any] | None:
+    """The forward of n-ary ``op`` for ``n_inputs`` inputs, as one function of the parents:
+    ``p0.data * p2.data + ...``, with no list of inputs and no loop; ``None`` for a rule that
+    is not arithmetic alone."""
+    template = expression(op.forward, n_inputs)
+    if not isinstance(template, str):
+        return None
+    parents = [f"p{k}" for k in range(n_inputs)]
+    body = template.format(*[f"{p}.data" for p in parents])
+    lines = ["def forward(parents):", f"    {', '.join(parents)}, = parents", f"    return {body}"]
+    forward: Callable[[tuple[Value, ...]], Any] = define(lines, "forward", f"forward for {op.name}")
+    return forward
+
+
+written_step = WrittenRules(_make_step)  # written_step.get(op, n_inputs) -> function or None
+written_forward = WrittenRules(_make_forward)
+
+
+def _n_inputs(op: Op) -> int | None:
+    """How many inputs a fixed-width op takes (its vjp's arguments after ``g, out``)."""
+    if op.nary:
+        return None
+    try:
+        parameters = inspect.signature(op.vjp).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters):
+        return None
+    return len(parameters) - 2
+
+
+def _nary_step(op: Op) -> Callable[[Value], None]:
+    table = written_step.table
+    key = id(op)
+
+    def step(node: Value) -> None:
+        n = len(node._prev)
+        written = table.get((key, n)) or written_step.get(op, n)
+        (written or chain_rule)(node)
+
+    return step
+
+
+def _nary_forward(op: Op) -> Callable[[tuple[Value, ...]], Any]:
+    table = written_forward.table
+    key, rule = id(op), op.forward
+    scalar_only = op.name == "dot"  # dot's array path is a matrix product, not the expression
+
+    def forward(parents: tuple[Value, ...]) -> Any:
+        n = len(parents)
+        written = table.get((key, n), False)
+        if written is False:
+            written = written_forward.get(op, n)
+        if written is None or (scalar_only and n > 1 and type(parents[n // 2].data) is np.ndarray):
+            return rule(*[p.data for p in parents])
+        return written(parents)
+
+    return forward
+
+
+def _install(op: Op) -> None:
+    if op.nary:
+        op.fast_step = _nary_step(op)
+        if op.name in ("sum", "dot"):
+            op.fast_forward = _nary_forward(op)
+        return
+    n = _n_inputs(op)
+    if n is not None and 0 < n <= MAX_WRITTEN_ARGS:
+        op.fast_step = written_step.get(op, n)
+
+
+class _State:
+    enabled = False
+
+
+def enable() -> None:
+    """Fill every registered op's fast slots (what ``import autograd`` does)."""
+    for op in OPS.values():
+        _install(op)
+    _State.enabled = True
+
+
+def disable() -> None:
+    """Empty every op's fast slots: the core's plain rules run alone."""
+    for op in OPS.values():
+        op.fast_step = op.fast_forward = None
+    _State.enabled = False
+
+
+def is_enabled() -> bool:
+    """True while the speed layer is switched on."""
+    return _State.enabled
+
+
+@contextlib.contextmanager
+def disabled() -> Iterator[None]:
+    """Context manager: run the block on the plain core (for checking that speed is only speed)."""
+    was = _State.enabled
+    disable()
+    try:
+        yield
+    finally:
+        if was:
+            enable()
