@@ -11,17 +11,17 @@ Example:
     0.8
 """
 
-# The core: values, the op table, the backward pass, grad mode.
-from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
-from autograd.ops import OPS, Op, register_op
-from autograd.value import Value, backward, dot, sum_values, topological_order
-
-# Layers around it (docs/architecture.md): speed, debugging, transforms, pictures.
-from autograd import speed  # noqa: I001 (the core first)
+# The core is value.py, ops.py (+ op_rules.py) and grad_mode.py; every other module is a layer
+# around it (docs/architecture.md). ``speed.enable()`` plugs the speed layer in.
+from autograd import speed
 from autograd.anomaly import AnomalyError, detect_anomaly
 from autograd.functional import grad, gradients, hessian, jacobian, value_and_grad
+from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.gradcheck import gradcheck, numeric_grad
+from autograd.nary import dot, sum_values
+from autograd.ops import OPS, Op, register_op
 from autograd.tape import Tape
+from autograd.value import Value, apply_op, backward, topological_order
 from autograd.viz import draw_dot, draw_graph
 
 speed.enable()
@@ -30,6 +30,7 @@ __all__ = [
     "Value",
     "dot",
     "sum_values",
+    "apply_op",
     "backward",
     "gradients",
     "topological_order",

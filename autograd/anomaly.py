@@ -8,8 +8,9 @@ message names the op, its input values and the line that created the node.
 
 It plugs into the core's :class:`~autograd.value.Hooks` while the context is active: the
 backward pass is the normal one, with a check after each node's step. Outside the context
-nothing is recorded or checked. Gradients flowing into constants are not checked: ``x ** 2`` for a negative ``x`` gives the
-constant exponent a NaN gradient by design (log of a negative base), and it goes nowhere.
+nothing is recorded or checked. Gradients flowing into constants are not checked: ``x ** 2``
+for a negative ``x`` gives the constant exponent a NaN gradient by design (log of a negative
+base), and it goes nowhere.
 
 Example:
     >>> from autograd import Value, detect_anomaly
@@ -154,9 +155,7 @@ def _on_new_node(node: Value, op: Any, parents: Sequence[Value]) -> None:
     site = _user_site()
     _SITES[node] = site
     if not _AnomalyMode.differentiating and not _is_finite(node.data):
-        raise AnomalyError(
-            f"forward: {op} gave {_show(node.data)} from inputs {_values(parents)}, at {site}"
-        )
+        raise AnomalyError(f"forward: {op} gave {_show(node.data)} from inputs {_values(parents)}, at {site}")
 
 
 def _after_step(node: Value) -> None:

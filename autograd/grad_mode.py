@@ -1,4 +1,4 @@
-"""Switching graph recording off and on (``no_grad``), as in PyTorch.
+"""Switching graph recording off and on (``no_grad``), per thread, as in PyTorch.
 
 Example:
     >>> from autograd import Value, no_grad
@@ -12,35 +12,36 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 
 __all__ = ["no_grad", "enable_grad", "is_grad_enabled"]
 
 
-class _GradMode:
-    enabled = True
+class _GradMode(threading.local):
+    enabled = True  # each thread starts with recording on, whatever another thread does
+
+
+_mode = _GradMode()
 
 
 def is_grad_enabled() -> bool:
-    """True when operations on ``Value`` record a graph (the default)."""
-    return _GradMode.enabled
+    """True when operations on ``Value`` record a graph in this thread (the default)."""
+    return _mode.enabled
 
 
 @contextlib.contextmanager
 def _set_grad_enabled(enabled: bool) -> Iterator[None]:
-    previous = _GradMode.enabled
-    _GradMode.enabled = enabled
+    previous, _mode.enabled = _mode.enabled, enabled
     try:
         yield
     finally:
-        _GradMode.enabled = previous
+        _mode.enabled = previous
 
 
 def no_grad() -> contextlib.AbstractContextManager[None]:
-    """Context manager (and decorator): operations inside record no graph.
-
-    Use it for parameter updates, evaluation, and anything you will not differentiate.
-    """
+    """Context manager (and decorator): operations inside record no graph (parameter updates,
+    evaluation, anything you will not differentiate)."""
     return _set_grad_enabled(False)
 
 

@@ -1,8 +1,5 @@
-"""The longer rules of the op table (:mod:`autograd.ops`): guarded forwards and derivatives
-that need more than one line.
-
-Every function here takes floats or 1-D float64 arrays (one value per sample); a derivative
-may also be given :class:`~autograd.Value` nodes, when a gradient is itself differentiated.
+"""The op table's longer rules (:mod:`autograd.ops`): guarded forwards, long derivatives.
+They take floats or 1-D arrays; a derivative may also take ``Value`` nodes.
 
 Example:
     >>> sigmoid(0.0), step(-2.0), sign(-2.0)
@@ -31,8 +28,7 @@ def _is_array(x: Any) -> bool:
 
 
 def elementwise(scalar_fn: Callable[[float], float], array_fn: Callable[[Any], Any], name: str) -> Any:
-    """A function of one input for floats (``math``: fast), arrays (numpy) and ``Value`` s (the
-    method ``name``, so that a derivative that uses it can be differentiated again)."""
+    """One input: a float (``math``, fast), an array (numpy) or a ``Value`` (its method ``name``)."""
 
     def f(a: Any) -> Any:
         if type(a) is _ndarray:
@@ -146,10 +142,7 @@ def relu(a: Any) -> Any:
 
 def _as_matrix(weights: tuple[Any, ...], inputs: tuple[Any, ...]) -> tuple[Any, Any] | None:
     """For a batched neuron (numbers as weights, a batch for every input): the weights as a
-    vector and the inputs as an (n, batch) matrix. ``None`` for any other mix.
-
-    ``dot`` is then one numpy matrix product instead of n Python-level operations on arrays.
-    """
+    vector and the inputs as an (n, batch) matrix, for one matrix product; else ``None``."""
     if set(map(type, inputs)) == {_ndarray} and _ndarray not in set(map(type, weights)):
         sizes = {len(x) for x in inputs}
         if len(sizes) > 1:
@@ -163,10 +156,8 @@ def dot(*args: Any) -> Any:
     n = len(args) // 2
     # The type test first: scalar values never pay for the batched check.
     if n and type(args[n]) is _ndarray and (matrix := _as_matrix(args[:n], args[n : 2 * n])):
-        w, x = matrix
-        total = w @ x
-    else:
-        # A plain loop: on Python 3.11 it beats sum(map(...)) and a comprehension for a neuron.
+        total = matrix[0] @ matrix[1]
+    else:  # a plain loop: on Python 3.11 faster than sum(map(...)) for a neuron
         total = 0.0
         for i in range(n):
             total += args[i] * args[n + i]
@@ -177,10 +168,9 @@ def dot(*args: Any) -> Any:
 
 
 def pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    # d/da a**b = b * a**(b-1), written as arithmetic on the inputs so that it can be
-    # differentiated again. At b == 0 it is written b / a: the same 0, but its derivatives
-    # stay finite (no 0 * a**-2) and d2/da db = 1/a is kept. Where a**(b-1) fails (a == 0 with
-    # b < 1) it is a constant: +inf for 0 < b < 1 (as in PyTorch), 0 at b == 0.
+    # d/da a**b = b * a**(b-1), as arithmetic so that it can be differentiated again. At b == 0
+    # it is written b / a: the same 0, but its derivatives stay finite and d2/da db = 1/a is
+    # kept. At a == 0 with b < 1 it is a constant: +inf for 0 < b < 1 (as in PyTorch), 0 at b == 0.
     ad, bd = data(a), data(b)
     da: Any
     db: Any
@@ -202,12 +192,12 @@ def pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
             da = b * a ** (b - 1)
         except OverflowError:  # a ** (b-1) overflows where the derivative may not (tiny a, b)
             da = b * out / a
-    # d/db a**b = out * log(a): real only for a > 0. At a == 0 (b > 0) the limit is 0;
-    # for a < 0 it is undefined and reported as nan (this is the case for every constant
-    # exponent applied to a negative base; the nan lands on the constant and goes nowhere).
+    # d/db a**b = out * log(a): real only for a > 0; 0 at a == 0 (the limit); nan for a < 0
+    # (a constant exponent of a negative base: the nan lands on the constant, going nowhere).
     if _is_array(ad) and not np.all(ad > 0):
         with np.errstate(divide="ignore", invalid="ignore"):
-            db = np.where(ad > 0, data(out) * np.log(np.where(ad > 0, ad, 1.0)), np.where(ad == 0, 0.0, np.nan))
+            log_a = np.log(np.where(ad > 0, ad, 1.0))
+            db = np.where(ad > 0, data(out) * log_a, np.where(ad == 0, 0.0, np.nan))
     elif _is_array(ad) or ad > 0:
         db = out * log(a)
     else:
@@ -221,9 +211,7 @@ def sqrt_vjp(g: Any, out: Any, a: Any) -> tuple[Any]:
     if _is_array(od) and np.any(od == 0):
         with np.errstate(divide="ignore"):
             return (g * (0.5 / od),)
-    if not _is_array(od) and od == 0:
-        return (g * math.inf,)
-    return (g * 0.5 / out,)
+    return (g * math.inf,) if not _is_array(od) and od == 0 else (g * 0.5 / out,)
 
 
 def dot_vjp(g: Any, out: Any, *args: Any) -> tuple[Any, ...]:

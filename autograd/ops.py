@@ -1,17 +1,11 @@
 """The table of primitive operations: each op's forward rule and its local derivative, once.
 
-Every rule below uses one vocabulary:
-
-* ``a``, ``b`` (or ``*args``) are the op's inputs, ``out`` is its forward result;
-* ``g`` is the upstream gradient (d loss / d out);
-* a vector-Jacobian product (``vjp``) returns one gradient per input, in input order.
-
-Inputs are floats, 1-D numpy arrays (one value per sample), or -- when a derivative is itself
-being differentiated -- :class:`~autograd.Value` nodes: the rules are written with arithmetic
-so that the same line serves all three. For a batched op a scalar input's gradient is the sum
-over the batch; the backward pass does that sum, unless the rule returns it summed (``dot``).
-Rules longer than a line live in :mod:`autograd.op_rules`. Adding an op is one
-:func:`register_op` call plus its tests.
+One vocabulary: ``a``, ``b`` (or ``*args``) are the inputs, ``out`` the forward result, ``g``
+the upstream gradient (d loss / d out); a vector-Jacobian product (``vjp``) returns one
+gradient per input. Inputs are floats, 1-D arrays (one value per sample) or -- when a
+derivative is itself differentiated -- ``Value`` nodes: rules are written with arithmetic so
+that one line serves all three. Longer rules live in :mod:`autograd.op_rules`. Adding an op
+is one :func:`register_op` call plus its tests.
 
 Example:
     >>> OPS["tanh"].forward(0.0)
@@ -35,19 +29,16 @@ __all__ = ["Op", "OPS", "register_op"]
 
 
 class Op:
-    """A primitive: its name, forward rule and vector-Jacobian product.
+    """A primitive: its name, forward rule and vector-Jacobian product; equal to its name.
 
-    An ``Op`` compares equal to its name (``node.op == "mul"``).
-
-    Two slots are left empty here for the speed layer (:mod:`autograd.speed`) to fill:
-    ``fast_forward(parents)`` computes the op's data from its parent nodes, and
-    ``fast_step(node)`` does the op's step of the backward pass. Each must give the same bits
-    as the plain rule; the core uses them when they are set.
+    The speed layer (:mod:`autograd.speed`) may fill two slots, which the core then uses:
+    ``fast_forward(parents)`` (the op's data from its parent nodes) and ``fast_step(node)``
+    (the op's step of the backward pass). Each must give the same bits as the plain rules.
     """
 
     __slots__ = ("name", "forward", "vjp", "nary", "fast_forward", "fast_step")
 
-    def __init__(self, name: str, forward: Callable[..., Any], vjp: Callable[..., tuple[Any, ...]], nary: bool = False):
+    def __init__(self, name: str, forward: Callable[..., Any], vjp: Callable[..., Any], nary: bool = False):
         self.name, self.forward, self.vjp, self.nary = name, forward, vjp, nary
         self.fast_forward: Callable[[tuple[Any, ...]], Any] | None = None
         self.fast_step: Callable[[Any], None] | None = None
@@ -76,11 +67,9 @@ def register_op(
 ) -> Op:
     """Add a primitive to the table and return it.
 
-    ``forward(*inputs)`` must accept floats and 1-D float64 arrays; ``vjp(g, out, *inputs)``
-    must be written with arithmetic so that it also accepts ``Value`` nodes. The speed layer
-    runs both once on symbols to write them out as expressions, so a rule must compute the same
-    thing whatever kind of number it is given: it may test for arrays and compare values, but
-    must not take a different arithmetic path for a float than for another number-like object.
+    ``forward(*inputs)`` takes floats and 1-D arrays; ``vjp(g, out, *inputs)`` also ``Value``
+    nodes. The speed layer runs both on symbols to write them out, so a rule may test for
+    arrays and compare values, but must not compute a float differently from another number.
     """
     if name in OPS:
         raise ValueError(f"an op named {name!r} is already registered")

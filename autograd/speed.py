@@ -63,7 +63,8 @@ def _make_step(op: Op, n_inputs: int) -> Callable[[Value], None]:
         lines += [f"    p{k}.grad += {part.format(*names)}" for k, part in enumerate(template)]
     else:  # not arithmetic alone: call the rule, without a list of inputs or a loop
         grads = [f"t{k}" for k in range(n_inputs)]
-        lines.append(f"    {', '.join(grads)}, = vjp(g, node.data, {', '.join(f'{p}.data' for p in parents)})")
+        inputs = ", ".join(f"{p}.data" for p in parents)
+        lines.append(f"    {', '.join(grads)}, = vjp(g, node.data, {inputs})")
         lines += [f"    p{k}.grad += t{k}" for k in range(n_inputs)]
     step: Callable[[Value], None] = define(
         lines, "step", f"step for {op.name}", {**_GENERATED_NAMESPACE, "vjp": op.vjp}

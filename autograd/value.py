@@ -1,9 +1,8 @@
 """``Value``: a number that records the operations applied to it, and the backward pass.
 
-This module is the engine's core, with the op table (:mod:`autograd.ops`) and grad mode
-(:mod:`autograd.grad_mode`). Read it top to bottom: making nodes, the ``Value`` class, then
-:func:`topological_order` and :func:`backpropagate`, the chain rule over the whole graph.
-Speed-ups, anomaly checks, tapes and pictures plug in from outside (``docs/architecture.md``).
+The engine's core, with the op table (:mod:`autograd.ops`) and grad mode. Read it top to
+bottom: making nodes, the ``Value`` class, then :func:`topological_order` and
+:func:`backpropagate`. Speed-ups, anomaly checks, tapes and pictures plug in from outside.
 
 Example:
     >>> from autograd import Value
@@ -17,33 +16,31 @@ Example:
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from typing import Any, Union
 
 import numpy as np
 
-from autograd.grad_mode import _GradMode
+from autograd.grad_mode import _mode
 from autograd.op_rules import different_batch_sizes
 from autograd.ops import OPS, Op
 
-__all__ = ["Value", "dot", "sum_values", "topological_order", "backward", "backpropagate", "Hooks"]
+__all__ = ["Value", "apply_op", "topological_order", "backward", "backpropagate", "Hooks"]
 
 Number = Union[int, float, np.integer, np.floating]
 Operand = Union["Value", int, float, np.integer, np.floating, np.ndarray]
 
 _ndarray = np.ndarray
 _ADD, _SUB, _MUL, _DIV, _NEG, _POW = (OPS[n] for n in ("add", "sub", "mul", "div", "neg", "pow"))
-_SUM, _DOT, _BATCH_SUM = OPS["sum"], OPS["dot"], OPS["batch_sum"]
+_BATCH_SUM = OPS["batch_sum"]
 # Marks a number that an operator wrapped into a ``Value`` (``x * 2``: the ``2``).
 CONSTANT = Op("const", lambda: None, lambda g, out: (), nary=False)
 
 
 class Hooks:
-    """Where a debugging layer plugs into the core (anomaly mode sets these while active).
-
-    ``on_new_node(node, op, parents)`` runs for every node an op makes (in grad mode or not); ``after_step(node)`` runs after each
-    node's step of the backward pass. Speed-ups plug into each op instead (``Op.fast_step``).
-    """
+    """Where a debugging layer plugs into the core (anomaly mode sets these while active):
+    ``on_new_node(node, op, parents)`` runs for every node an op makes, ``after_step(node)``
+    after each node's step of the backward pass. (Speed-ups plug into each ``Op``.)"""
 
     on_new_node: Callable[[Value, Op, tuple[Value, ...]], None] | None = None
     after_step: Callable[[Value], None] | None = None
@@ -66,10 +63,8 @@ def _check_data(data: Any) -> float | np.ndarray:
     if data.ndim == 0:
         return _check_data(data.item())
     if data.ndim != 1 or data.dtype.kind not in "iuf":
-        raise TypeError(
-            f"Value expects a 1-D array of real numbers (one per sample), "
-            f"got an array of shape {data.shape} and dtype {data.dtype}"
-        )
+        raise TypeError(f"Value expects a 1-D array of real numbers (one per sample), got an array "
+                        f"of shape {data.shape} and dtype {data.dtype}")  # fmt: skip
     if data.size == 0:
         raise ValueError("Value expects at least one sample, got an empty array")
     return data.astype(np.float64)
@@ -90,13 +85,14 @@ def _result(data: Any, op: Op, parents: tuple[Value, ...]) -> Value:
     """The node for ``op(*parents)``; it records its op and parents only in grad mode."""
     if type(data) is _ndarray:
         _check_batch_sizes(data, op, parents)
-    node = _node(data, op, parents) if _GradMode.enabled else _node(data, None, ())
+    node = _node(data, op, parents) if _mode.enabled else _node(data, None, ())
     if Hooks.on_new_node is not None:
         Hooks.on_new_node(node, op, parents)
     return node
 
 
-def _apply(op: Op, parents: tuple[Value, ...]) -> Value:
+def apply_op(op: Op, parents: tuple[Value, ...]) -> Value:
+    """The node for ``op`` applied to ``parents`` (how to use an op you registered yourself)."""
     fast = op.fast_forward
     return _result(fast(parents) if fast else op.forward(*[p.data for p in parents]), op, parents)
 
@@ -120,16 +116,6 @@ def _lift(x: Any) -> Value | Any:
     return NotImplemented
 
 
-def _lift_all(items: Iterable[Any], what: str) -> tuple[Value, ...]:
-    lifted = []
-    for i, item in enumerate(items):
-        value = _lift(item)
-        if value is NotImplemented:
-            raise TypeError(f"{what}[{i}] must be a Value or a number, got {type(item).__name__}")
-        lifted.append(value)
-    return tuple(lifted)
-
-
 # --- the Value class -------------------------------------------------------------------------
 
 
@@ -143,16 +129,14 @@ class Value:
 
     Attributes:
         data: the forward value.
-        grad: d(root)/d(self) after ``root.backward()``; ``0.0`` until a backward reaches it.
-            Leaves accumulate over calls (reset with ``v.grad = 0.0`` or an optimizer's
-            ``zero_grad``); interior nodes are recomputed by each ``backward``.
+        grad: d(root)/d(self) after ``root.backward()``; leaves accumulate over calls (reset
+            with ``zero_grad``), interior nodes are recomputed by each ``backward``.
         label: the name given at creation.
         op: the :class:`~autograd.Op` that made this node (it compares equal to its name:
             ``node.op == "mul"``); ``None`` for a leaf, ``"const"`` for a wrapped number.
 
-    Raises:
-        TypeError: if ``data`` is not a real number or a 1-D numeric array.
-        ValueError: if ``data`` is an empty array.
+    Raises ``TypeError`` if ``data`` is not a real number or a 1-D numeric array, and
+    ``ValueError`` for an empty array.
 
     Example:
         >>> x = Value(3.0, label="x")
@@ -191,9 +175,8 @@ class Value:
     def backward(self, seed: Any = 1.0) -> None:
         """Backpropagate from this node: add d(self)/d(leaf) * seed to every leaf's ``grad``.
 
-        Interior nodes' ``grad`` is recomputed; leaves accumulate, so calling ``backward``
-        twice doubles a leaf's gradient (as in PyTorch). A batched node is seeded with
-        ``seed`` for every sample, i.e. it backpropagates the gradient of its sum.
+        Leaves accumulate, so calling ``backward`` twice doubles a leaf's gradient (as in
+        PyTorch). A batched node is seeded with ``seed`` for every sample.
 
         Example:
             >>> a = Value(3.0)
@@ -209,8 +192,7 @@ class Value:
             raise TypeError(f"item() needs a scalar Value, this one holds {self.data.size} samples")
         return float(self.data)
 
-    def __float__(self) -> float:
-        return self.item()
+    __float__ = item
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -229,58 +211,28 @@ class Value:
         a, b = (other, self) if reflected else (self, other)
         return _result(op.forward(a.data, b.data), op, (a, b))
 
-    def __add__(self, other: Operand) -> Value:
-        return self._binary(_ADD, other)
-
-    def __radd__(self, other: Operand) -> Value:
-        return self._binary(_ADD, other, reflected=True)
-
-    def __sub__(self, other: Operand) -> Value:
-        return self._binary(_SUB, other)
-
-    def __rsub__(self, other: Operand) -> Value:
-        return self._binary(_SUB, other, reflected=True)
-
-    def __mul__(self, other: Operand) -> Value:
-        return self._binary(_MUL, other)
-
-    def __rmul__(self, other: Operand) -> Value:
-        return self._binary(_MUL, other, reflected=True)
-
-    def __truediv__(self, other: Operand) -> Value:
-        return self._binary(_DIV, other)
-
-    def __rtruediv__(self, other: Operand) -> Value:
-        return self._binary(_DIV, other, reflected=True)
-
-    def __pow__(self, other: Operand) -> Value:
-        return self._binary(_POW, other)
-
-    def __rpow__(self, other: Operand) -> Value:
-        return self._binary(_POW, other, reflected=True)
-
-    def __neg__(self) -> Value:
-        return self._unary(_NEG)
-
-    def __pos__(self) -> Value:
-        return self
-
-    def __abs__(self) -> Value:
-        return self._unary(OPS["abs"])
+    # fmt: off
+    def __add__(self, other: Operand) -> Value: return self._binary(_ADD, other)
+    def __radd__(self, other: Operand) -> Value: return self._binary(_ADD, other, reflected=True)
+    def __sub__(self, other: Operand) -> Value: return self._binary(_SUB, other)
+    def __rsub__(self, other: Operand) -> Value: return self._binary(_SUB, other, reflected=True)
+    def __mul__(self, other: Operand) -> Value: return self._binary(_MUL, other)
+    def __rmul__(self, other: Operand) -> Value: return self._binary(_MUL, other, reflected=True)
+    def __truediv__(self, other: Operand) -> Value: return self._binary(_DIV, other)
+    def __rtruediv__(self, other: Operand) -> Value: return self._binary(_DIV, other, reflected=True)
+    def __pow__(self, other: Operand) -> Value: return self._binary(_POW, other)
+    def __rpow__(self, other: Operand) -> Value: return self._binary(_POW, other, reflected=True)
+    def __neg__(self) -> Value: return self._unary(_NEG)
+    def __pos__(self) -> Value: return self
+    def __abs__(self) -> Value: return self._unary(OPS["abs"])
 
     # Comparisons look at the data only (they are not differentiable); ``==`` stays identity
     # so that values can live in sets and dicts.
-    def __lt__(self, other: Any) -> Any:
-        return self.data < _plain(other)
-
-    def __le__(self, other: Any) -> Any:
-        return self.data <= _plain(other)
-
-    def __gt__(self, other: Any) -> Any:
-        return self.data > _plain(other)
-
-    def __ge__(self, other: Any) -> Any:
-        return self.data >= _plain(other)
+    def __lt__(self, other: Any) -> Any: return self.data < _plain(other)
+    def __le__(self, other: Any) -> Any: return self.data <= _plain(other)
+    def __gt__(self, other: Any) -> Any: return self.data > _plain(other)
+    def __ge__(self, other: Any) -> Any: return self.data >= _plain(other)
+    # fmt: on
 
     __hash__ = object.__hash__
 
@@ -335,46 +287,6 @@ class Value:
 
 def _plain(x: Any) -> Any:
     return x.data if isinstance(x, Value) else x
-
-
-def sum_values(values: Iterable[Operand]) -> Value:
-    """The sum of many values as a single graph node (Python's ``sum`` makes a chain).
-
-    Example:
-        >>> from autograd import Value, sum_values
-        >>> s = sum_values([Value(1.0), Value(2.0), 3.0])
-        >>> s.data, len(s.parents)
-        (6.0, 3)
-    """
-    parents: tuple[Any, ...] = tuple(values)
-    if set(map(type, parents)) != {Value}:
-        parents = _lift_all(parents, "values")
-    return _apply(_SUM, parents)
-
-
-def dot(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand | None = None) -> Value:
-    """``sum(w * x for w, x in zip(weights, inputs)) + bias`` as one node with 2n(+1) inputs.
-
-    This is a neuron's weighted sum: one node instead of 2n binary ones.
-
-    Raises:
-        ValueError: if ``weights`` and ``inputs`` differ in length.
-
-    Example:
-        >>> from autograd import Value, dot
-        >>> w, x = [Value(0.5), Value(-1.0)], [Value(2.0), Value(3.0)]
-        >>> y = dot(w, x, bias=Value(0.25))
-        >>> y.data, len(y.parents)
-        (-1.75, 5)
-    """
-    if len(weights) != len(inputs):
-        raise ValueError(f"dot needs as many weights as inputs, got {len(weights)} and {len(inputs)}")
-    parents: tuple[Any, ...] = (*weights, *inputs) if bias is None else (*weights, *inputs, bias)
-    if set(map(type, parents)) != {Value}:  # fast check; the slow path says what is wrong
-        parents = _lift_all(weights, "weights") + _lift_all(inputs, "inputs")
-        if bias is not None:
-            parents += _lift_all((bias,), "bias")
-    return _apply(_DOT, parents)
 
 
 # --- the backward pass -----------------------------------------------------------------------

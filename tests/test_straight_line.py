@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from autograd import OPS, AnomalyError, Tape, Value, detect_anomaly, dot, gradients, sum_values
 from autograd import tape as tape_module
-from autograd.rule_expressions import expression
 from autograd.ops import Op
+from autograd.rule_expressions import expression
 
 N_VARS = 3
 variables = st.floats(-2, 2, allow_nan=False)

@@ -1,0 +1,117 @@
+"""Speed is only speed: the speed layer (``autograd.speed``) and anomaly mode change no bit.
+
+Random programs over every op of the table -- scalar and batched, nodes reused, constants
+mixed in -- run backward on the plain core (speed layer switched off), with the speed layer on,
+and under ``detect_anomaly()``. Every node's data and gradient must be the same bits (NaN,
+infinities and the sign of zero included), or every run must raise the same exception.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograd import OPS, AnomalyError, Value, apply_op, detect_anomaly, dot, speed, sum_values
+
+UNARY = ("neg", "exp", "log", "sqrt", "softplus", "tanh", "sigmoid", "sin", "cos", "relu", "abs", "identity")
+BINARY = ("add", "sub", "mul", "div", "pow")
+NARY = ("sum", "dot")
+EVERY_OP = (*UNARY, *BINARY, *NARY, "batch_sum")
+SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 3.0, -2.5]
+
+numbers = st.one_of(st.sampled_from(SPECIAL), st.floats(-3.0, 3.0, allow_nan=False))
+step = st.tuples(
+    st.sampled_from(EVERY_OP),
+    st.lists(st.integers(0, 10_000), min_size=1, max_size=5),  # which earlier nodes to use
+    st.one_of(st.none(), numbers),  # a constant operand for a binary op, sometimes
+)
+programs = st.lists(step, min_size=1, max_size=25)
+
+
+def test_the_programs_reach_every_op_of_the_table():
+    assert set(EVERY_OP) == set(OPS), "a new op needs a place in this test's programs"
+
+
+def build(program: list[Any], leaves: list[Value]) -> tuple[list[Value], Value]:
+    nodes = list(leaves)
+    for name, picks, constant in program:
+        args = [nodes[i % len(nodes)] for i in picks]
+        if name in UNARY:
+            node = apply_op(OPS[name], (args[0],))
+        elif name in BINARY:
+            a, b = args[0], (args[1] if len(args) > 1 else args[0])
+            if constant is not None:  # Value <op> number, or number <op> Value
+                a, b = (a, Value(constant)) if picks[0] % 2 else (Value(constant), a)
+                b.label = "constant"
+            node = apply_op(OPS[name], (a, b))
+        elif name == "sum":
+            node = sum_values(args)
+        elif name == "dot":
+            half = max(1, len(args) // 2)
+            node = dot(args[:half], (args[half:] + args)[:half], constant)
+        else:
+            node = args[0].sum()  # batch_sum on a batched node, the node itself on a scalar
+        nodes.append(node)
+    root = nodes[-1]
+    return nodes, root.sum()
+
+
+def bits(x: Any) -> Any:
+    if isinstance(x, np.ndarray):
+        return (x.shape, x.tobytes())
+    if isinstance(x, float):
+        return struct.pack("<d", x)
+    return x
+
+
+def run(program: list[Any], data: list[Any], anomaly: bool = False) -> Any:
+    leaves = [Value(d, label=f"x{i}") for i, d in enumerate(data)]
+    try:
+        with np.errstate(all="ignore"):
+            if anomaly:
+                with detect_anomaly():
+                    nodes, root = build(program, leaves)
+                    root.backward()
+            else:
+                nodes, root = build(program, leaves)
+                root.backward()
+    except Exception as error:  # the same error in every run is agreement too
+        return type(error)
+    return [(bits(n.data), bits(n.grad)) for n in [*nodes, root]]
+
+
+leaf_data = st.one_of(
+    st.lists(numbers, min_size=1, max_size=3),  # scalar leaves
+    st.integers(1, 3).flatmap(  # batched leaves (one value per sample), some scalar ones beside
+        lambda n: st.lists(
+            st.one_of(numbers, st.lists(numbers, min_size=n, max_size=n).map(np.array)), min_size=1, max_size=3
+        )
+    ),
+)
+
+
+@given(program=programs, data=leaf_data)
+def test_the_speed_layer_changes_no_bit(program, data):
+    with speed.disabled():
+        plain = run(program, data)
+    assert speed.is_enabled()
+    assert run(program, data) == plain
+
+
+@given(program=programs, data=leaf_data)
+def test_anomaly_mode_changes_no_number_where_nothing_is_anomalous(program, data):
+    checked = run(program, data, anomaly=True)
+    if checked is AnomalyError:
+        return  # a NaN or infinity appeared: that is what the mode is for
+    assert checked == run(program, data)
+
+
+def test_switching_the_layer_off_empties_every_slot_and_on_fills_them():
+    with speed.disabled():
+        assert all(op.fast_step is None and op.fast_forward is None for op in OPS.values())
+    assert all(OPS[name].fast_step is not None for name in EVERY_OP)
+    assert OPS["dot"].fast_forward is not None and OPS["sum"].fast_forward is not None
