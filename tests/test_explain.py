@@ -156,7 +156,7 @@ def test_html_table_has_one_row_per_product_and_the_leaf_sums():
     products = sum(len(s.products) for s in explanation.steps)
     body = page.split("<tbody>")[1].split("</tbody>")[0]
     assert body.count("<tr>") == products
-    assert page.count("rowspan=") == len(explanation.steps)  # the step's own cells span its rows
+    assert page.count("rowspan=") == 3 * len(explanation.steps)  # step, formula and g span its rows
     assert "<code>x1</code>" in page and "0.002421 + 0.0005455 = 0.002967" in page
 
 
