@@ -192,7 +192,15 @@ class Explanation:
         f, e = self.fmt, html.escape
         head = "".join(
             f"<th>{h}</th>"
-            for h in ("step", "node = op(inputs)", "g", "input", "local derivative", "g x local", "input's grad")
+            for h in (
+                "step",
+                "node = op(inputs)",
+                "g",
+                "input",
+                "local derivative",
+                "g x local",
+                "input's grad",
+            )
         )
         rows = []
         for step in self.steps:
@@ -205,7 +213,9 @@ class Explanation:
                         f"<td{span}><code>{e(step.formula)}</code></td>",
                         f"<td{span}>{f(step.upstream)}</td>",
                     ]
-                running = f(p.total) if p.count == 1 else f"{f(p.before)} + {f(p.contribution)} = {f(p.total)}"
+                running = (
+                    f(p.total) if p.count == 1 else f"{f(p.before)} + {f(p.contribution)} = {f(p.total)}"
+                )
                 cells += [
                     f"<td><code>{e(p.name)}</code></td>",
                     f"<td>{f(p.local)}</td>",
@@ -221,7 +231,8 @@ class Explanation:
             f"<div><p>Backward pass of <code>{e(self.names[self.root])}</code>: {len(self.steps)} steps, "
             "in the order <code>backward()</code> runs them; g is the gradient of the output with "
             "respect to the step's node.</p>"
-            f'<table class="chainrule-explain"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+            f'<table class="chainrule-explain"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>"
             f"<p>Gradients of the leaves (each the sum of its contributions):</p>"
             f"<table><thead><tr><th>leaf</th><th>grad</th></tr></thead><tbody>{leaves}</tbody></table></div>"
         )
@@ -302,7 +313,7 @@ def explain(root: Value, precision: int = 4) -> Explanation:
     names = node_names(order, precision)
     gradients: dict[Value, float] = {root: 1.0}
     contributions: dict[Value, list[float]] = {}
-    steps = []
+    steps: list[Step] = []
     for node in reversed(order):
         if node.is_leaf:
             continue
@@ -319,7 +330,9 @@ def explain(root: Value, precision: int = 4) -> Explanation:
             received = contributions.setdefault(parent, [])
             received.append(contribution)
             products.append(
-                Product(parent, names[parent], i, g, local, contribution, before, gradients[parent], len(received))
+                Product(
+                    parent, names[parent], i, g, local, contribution, before, gradients[parent], len(received)
+                )
             )
         steps.append(Step(len(steps) + 1, node, names[node], _formula(node, names), g, tuple(products)))
     return Explanation(root, steps, names, gradients, contributions, precision)

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from autograd import Value
-from autograd.viz import GraphPicture, draw_graph
+from autograd.viz import draw_graph
 from nn.module import Module
+
+if TYPE_CHECKING:
+    from autograd.viz import GraphPicture
 
 __all__ = ["draw_model", "parameter_labels", "short_name"]
 

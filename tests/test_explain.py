@@ -12,7 +12,10 @@ from nn import MLP
 
 def _hand_loss():
     net = MLP.from_weights(
-        [[[0.2, 0.2], [0.3, 0.3]], [[0.3, 0.9]]], biases=None, activation="sigmoid", output_activation="sigmoid"
+        [[[0.2, 0.2], [0.3, 0.3]], [[0.3, 0.9]]],
+        biases=None,
+        activation="sigmoid",
+        output_activation="sigmoid",
     )
     x1, x2 = Value(0.35, label="x1"), Value(0.7, label="x2")
     y5 = net([x1, x2])
@@ -82,7 +85,7 @@ def test_local_derivatives_match_finite_differences(build):
             if p.parent.op == "const":
                 continue
 
-            def f(x, i=p.argument):
+            def f(x, i=p.argument, forward=forward, inputs=inputs):
                 return forward(*inputs[:i], x, *inputs[i + 1 :])
 
             (numeric,) = numeric_grad(f, inputs[p.argument])
