@@ -236,6 +236,7 @@ def draw_graph(
     local_grads: bool = False,
     step: int | None = None,
     size: str | None = None,
+    grads: Mapping[Value, Any] | None = None,
 ) -> GraphPicture:
     """Draw the computation graph that produced ``root``.
 
@@ -262,6 +263,8 @@ def draw_graph(
             gradient is what backward has summed so far (``?``: nothing has reached it yet).
         size: graphviz's ``size`` in inches, ``"width,height"``: a bigger drawing is scaled
             down to fit (``"8,5"`` fits a notebook at screen width).
+        grads: gradients to show instead of ``.grad`` (a node missing from it shows none);
+            e.g. from :func:`autograd.gradients`, which leaves ``.grad`` alone.
 
     Returns:
         A :class:`GraphPicture` (a ``graphviz.Digraph``): show it in Jupyter, ``.render(path)``
@@ -326,7 +329,12 @@ def draw_graph(
         if kind not in kinds_present:
             kinds_present.append(kind)
         label = labels.get(node, node.label)
-        grad = shown.grad_text(node) if shown is not None else _format(node.grad, digits)
+        if shown is not None:
+            grad: str | None = shown.grad_text(node)
+        elif grads is not None:
+            grad = _format(grads[node], digits) if node in grads else None
+        else:
+            grad = _format(node.grad, digits)
         text = _record(label, node, grad if show_grad else None, digits, horizontal)
         style = dict(KIND_STYLES[kind])
         if shown is not None and shown.node is node:
