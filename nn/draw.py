@@ -97,8 +97,8 @@ def draw_model(
         x: the input: one sample (a sequence of numbers) or a batch (a 2-D array).
         root: an existing graph built with the model (e.g. a loss, before and after its
             ``backward()``) to draw at op level, with the ``.grad`` it holds.
-        level: ``"neurons"`` (default with ``x``) or ``"ops"`` (default, and the only choice,
-            with ``root``).
+        level: ``"neurons"`` (default with ``x``) or ``"ops"`` (the default with ``root``, or
+            when an option only the op view has is given: ``max_nodes``, ``legend`` ...).
         loss: what the gradients are of: a function of the model's output (the value, or the
             list of values for several outputs), e.g. ``lambda out: hinge_loss(out, y)``.
             Default: the sum of the outputs (over the batch, too).
@@ -117,8 +117,8 @@ def draw_model(
         raise ValueError(
             "draw_model needs exactly one of x (an input sample or batch) or root (a graph to draw)"
         )
-    if level is None:
-        level = "ops" if root is not None else "neurons"
+    if level is None:  # options only the op view has (max_nodes, legend ...) ask for it
+        level = "ops" if root is not None or set(options) - {"digits"} else "neurons"
     if level not in ("neurons", "ops"):
         raise ValueError(f"level must be 'neurons' or 'ops', got {level!r}")
     if x is not None and isinstance(x, (str, bytes)) or (x is not None and not hasattr(x, "__iter__")):

@@ -216,4 +216,6 @@ def test_neuron_view_of_a_layer_and_a_neuron_and_bad_models():
     with pytest.raises(ValueError, match="level must be"):
         draw_model(_hand_model(), [0.35, 0.7], level="layers")
     with pytest.raises(TypeError, match="op level only"):
-        draw_model(_hand_model(), [0.35, 0.7], legend=True)
+        draw_model(_hand_model(), [0.35, 0.7], level="neurons", legend=True)
+    # an option of the op view alone asks for it
+    assert "v0 [label=" in draw_model(_hand_model(), [0.35, 0.7], max_nodes=30).source
