@@ -4,14 +4,14 @@ Backward visits the op nodes from the output back to the inputs (the topological
 reversed). At each node it knows ``g``, the gradient of the output with respect to that node,
 and for each input it forms one product:
 
-    contribution = g x local derivative  (d output / d node  x  d node / d input)
+    contribution = g * local derivative  (d output / d node  *  d node / d input)
 
 and adds it to the input's gradient. An input used by several ops collects several
 contributions; its gradient is their sum. :func:`explain` replays exactly that walk with the
 op table's own rules and records every number, so the text it prints *is* the engine's
 arithmetic: each contribution is the op's rule applied to ``g`` (what ``backward()`` adds,
 to the last bit), and each local derivative is the same rule applied to ``g = 1``. (Rounding
-can make ``g x local`` differ from the contribution in the last bit; the contribution shown is
+can make ``g * local`` differ from the contribution in the last bit; the contribution shown is
 always the engine's.)
 
 Nothing is changed: no ``.grad`` is read or written.
@@ -24,14 +24,14 @@ Example:
     >>> z.label = "z"
     >>> print(explain(z))
     Backward pass of z: 2 steps, in the order backward() runs them.
-    Each input of an op gets  g x local derivative = contribution,  where g = dz/d(op's output).
+    Each input of an op gets  g * local derivative = contribution,  where g = dz/d(op's output).
     <BLANKLINE>
     step 1  z = n2 + x   g = 1
-        n2  1 x 1 = 1
-        x   1 x 1 = 1
+        n2  1 * 1 = 1
+        x   1 * 1 = 1
     step 2  n2 = x * y   g = 1
-        x   1 x 3 = 3   (x.grad: 1 + 3 = 4)
-        y   1 x 2 = 2
+        x   1 * 3 = 3   (x.grad: 1 + 3 = 4)
+        y   1 * 2 = 2
     <BLANKLINE>
     Gradients of the leaves (each the sum of its contributions):
         x  = 1 + 3 = 4
@@ -164,7 +164,7 @@ class Explanation:
         lines = [
             f"Backward pass of {root_name}: {len(self.steps)} step{'s' if len(self.steps) != 1 else ''}, "
             "in the order backward() runs them.",
-            "Each input of an op gets  g x local derivative = contribution,  "
+            "Each input of an op gets  g * local derivative = contribution,  "
             f"where g = d{root_name}/d(op's output).",
             "",
         ]
@@ -172,7 +172,7 @@ class Explanation:
             lines.append(f"step {step.number}  {step.formula}   g = {f(step.upstream)}")
             width = max(len(p.name) for p in step.products)
             for p in step.products:
-                line = f"    {p.name:<{width}}  {f(p.upstream)} x {f(p.local)} = {f(p.contribution)}"
+                line = f"    {p.name:<{width}}  {f(p.upstream)} * {f(p.local)} = {f(p.contribution)}"
                 if p.parent.op == "const":
                     line += "   (a constant: goes nowhere)"
                 elif p.count > 1:
@@ -198,7 +198,7 @@ class Explanation:
                 "g",
                 "input",
                 "local derivative",
-                "g x local",
+                "g × local",
                 "input's grad",
             )
         )

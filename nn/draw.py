@@ -49,8 +49,9 @@ if TYPE_CHECKING:
 __all__ = ["draw_model", "parameter_labels", "short_name", "NEURON_VIEW_SIZE"]
 
 # The drawing is scaled down to fit this many inches ("width,height"): about a notebook's
-# width on a laptop screen. Pass size= to change it.
-NEURON_VIEW_SIZE = "10,7"
+# width on a laptop screen, and no limit that matters on the height (a page scrolls down).
+# Pass size= to change it.
+NEURON_VIEW_SIZE = "10,40"
 _POSITIVE, _NEGATIVE, _NO_GRADIENT = "#2b6cb0", "#c53030", "#999999"
 # Edges are labelled with their weight and gradient only when there are few enough to read.
 _LABELLED_EDGES = 12

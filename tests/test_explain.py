@@ -147,8 +147,8 @@ def test_labels_constants_and_stable_names():
 def test_precision_sets_significant_digits():
     x = Value(1.0 / 3.0, label="x")
     y = x.exp()
-    assert "1 x 1.396 = 1.396" in str(explain(y))
-    assert "1 x 1.395612425 = 1.395612425" in str(explain(y, precision=10))
+    assert "1 * 1.396 = 1.396" in str(explain(y))
+    assert "1 * 1.395612425 = 1.395612425" in str(explain(y, precision=10))
     with pytest.raises(ValueError, match="precision must be a positive integer"):
         explain(y, precision=0)
 

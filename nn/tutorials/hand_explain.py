@@ -156,7 +156,7 @@ def hand_derivation(decimals: int = 6) -> HandDerivation:
     values["d loss/d a3"], values["sigmoid'(a3)"] = contribution, local
     values["delta5"] = -contribution
     lines += [
-        f"  d loss/d a3 = d loss/d y5 x y5 (1 - y5) = {f(grad['y5'])} x {f(local)} = {f(contribution)}"
+        f"  d loss/d a3 = d loss/d y5 * y5 (1 - y5) = {f(grad['y5'])} * {f(local)} = {f(contribution)}"
         f"   (step {step.number})",
         f"  delta5 = -d loss/d a3 = {f(-contribution)}{_note(errata['delta5'])}",
         "",
@@ -169,15 +169,15 @@ def hand_derivation(decimals: int = 6) -> HandDerivation:
         step, local, contribution = product("a3", hidden)
         values[f"d loss/d {hidden}"] = contribution
         lines.append(
-            f"  {unit}: d loss/d {hidden} = d loss/d a3 x {weight} = "
-            f"{f(grad['a3'])} x {f(local)} = {f(contribution)}   (step {step.number})"
+            f"  {unit}: d loss/d {hidden} = d loss/d a3 * {weight} = "
+            f"{f(grad['a3'])} * {f(local)} = {f(contribution)}   (step {step.number})"
         )
         step, local, contribution = product(hidden, total)
         values[f"d loss/d {total}"] = contribution
         values[delta] = -contribution
         lines += [
-            f"      d loss/d {total} = d loss/d {hidden} x {hidden} (1 - {hidden}) = "
-            f"{f(grad[hidden])} x {f(local)} = {f(contribution)}   (step {step.number})",
+            f"      d loss/d {total} = d loss/d {hidden} * {hidden} (1 - {hidden}) = "
+            f"{f(grad[hidden])} * {f(local)} = {f(contribution)}   (step {step.number})",
             f"      {delta} = -d loss/d {total} = {f(-contribution)}{_note(errata[delta])}",
         ]
 
@@ -194,7 +194,7 @@ def hand_derivation(decimals: int = 6) -> HandDerivation:
         )
         step = step_of[nodes[total]]
         lines += [
-            f"  {weight}: d loss/d {weight} = d loss/d {total} x {source} = {f(grad[total])} x {f(local)} = "
+            f"  {weight}: d loss/d {weight} = d loss/d {total} * {source} = {f(grad[total])} * {f(local)} = "
             f"{f(gradient)}   (step {step.number})",
             f"       change = lr {delta} {source} = {f(change)}{_note(errata.get(f'change {weight}'))}",
             f"       new {weight} = {START_WEIGHTS[weight]:g} + change = {f(new)}"
