@@ -1,9 +1,11 @@
 """Pictures of computation graphs: every ``Value`` with its data and gradient, every op between.
 
 :func:`draw_graph` (alias :func:`draw_dot`, micrograd's name) returns a ``graphviz.Digraph``.
-Building it needs only the Python ``graphviz`` package, so ``.source`` (the DOT text) always
-works; turning it into a picture (Jupyter's inline SVG, ``.render(path)``, :func:`render_svg`,
-:func:`save`) also needs Graphviz's ``dot`` program, and says how to install it when missing.
+Building it needs only the Python ``graphviz`` package, imported on first use (``import
+autograd`` works without it; drawing then says ``pip install graphviz``), so ``.source`` (the
+DOT text) always works; turning it into a picture (Jupyter's inline SVG, ``.render(path)``,
+:func:`render_svg`, :func:`save`) also needs Graphviz's ``dot`` program, and says how to
+install it when missing.
 
 How a picture reads:
 
@@ -11,13 +13,19 @@ How a picture reads:
 * a small oval per op (``+``, ``*``, ``tanh``, ``dot`` ...) between its inputs and its result;
   when an op has several inputs each edge carries the argument's index in ``node.parents``
   (``0``, ``1``; ``w0``, ``x0``, ``bias`` for ``dot``), so ``a + a`` shows two edges;
+  ``local_grads=True`` adds each edge's local derivative (``×0.35``);
 * fill colour and shape tell the kinds apart: parameters (rounded, orange), inputs (blue),
   constants (grey, dashed), intermediates (white), the output (green, bold); ``legend=True``
   adds a key;
 * node names come from the graph's topological order, never from ``id()``: the same graph
   always gives the same DOT text;
-* a graph with more than ``max_nodes`` values keeps those nearest the output and shows a note
-  "... N more nodes not drawn" where the rest would be.
+* a graph of more than :data:`READABLE_NODES` values is refused with a message pointing to
+  ``nn.draw_model`` (one box per neuron); ``max_nodes=N`` draws the N values nearest the
+  output and a note "... M more nodes not drawn" where the rest would be.
+
+The backward pass step by step (:mod:`autograd.explain`): ``draw_graph(root, step=k)`` draws
+step ``k``; :class:`BackpropSteps` shows every step behind previous/next buttons that need no
+kernel; :func:`step_through` gives an ipywidgets slider.
 
 Example:
     >>> from autograd import Value
