@@ -15,6 +15,7 @@ Example:
 # around it (docs/architecture.md). ``speed.enable()`` plugs the speed layer in.
 from autograd import speed
 from autograd.anomaly import AnomalyError, detect_anomaly
+from autograd.explain import explain
 from autograd.functional import grad, gradients, hessian, jacobian, value_and_grad
 from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.gradcheck import gradcheck, numeric_grad
@@ -50,5 +51,6 @@ __all__ = [
     "AnomalyError",
     "draw_graph",
     "draw_dot",
+    "explain",
     "Tape",
 ]

@@ -1,9 +1,11 @@
 """Pictures of computation graphs: every ``Value`` with its data and gradient, every op between.
 
 :func:`draw_graph` (alias :func:`draw_dot`, micrograd's name) returns a ``graphviz.Digraph``.
-Building it needs only the Python ``graphviz`` package, so ``.source`` (the DOT text) always
-works; turning it into a picture (Jupyter's inline SVG, ``.render(path)``, :func:`render_svg`,
-:func:`save`) also needs Graphviz's ``dot`` program, and says how to install it when missing.
+Building it needs only the Python ``graphviz`` package, imported on first use (``import
+autograd`` works without it; drawing then says ``pip install graphviz``), so ``.source`` (the
+DOT text) always works; turning it into a picture (Jupyter's inline SVG, ``.render(path)``,
+:func:`render_svg`, :func:`save`) also needs Graphviz's ``dot`` program, and says how to
+install it when missing.
 
 How a picture reads:
 
@@ -11,13 +13,19 @@ How a picture reads:
 * a small oval per op (``+``, ``*``, ``tanh``, ``dot`` ...) between its inputs and its result;
   when an op has several inputs each edge carries the argument's index in ``node.parents``
   (``0``, ``1``; ``w0``, ``x0``, ``bias`` for ``dot``), so ``a + a`` shows two edges;
+  ``local_grads=True`` adds each edge's local derivative (``×0.35``);
 * fill colour and shape tell the kinds apart: parameters (rounded, orange), inputs (blue),
   constants (grey, dashed), intermediates (white), the output (green, bold); ``legend=True``
   adds a key;
 * node names come from the graph's topological order, never from ``id()``: the same graph
   always gives the same DOT text;
-* a graph with more than ``max_nodes`` values keeps those nearest the output and shows a note
-  "... N more nodes not drawn" where the rest would be.
+* a graph of more than :data:`READABLE_NODES` values is refused with a message pointing to
+  ``nn.draw_model`` (one box per neuron); ``max_nodes=N`` draws the N values nearest the
+  output and a note "... M more nodes not drawn" where the rest would be.
+
+The backward pass step by step (:mod:`autograd.explain`): ``draw_graph(root, step=k)`` draws
+step ``k``; :class:`BackpropSteps` shows every step behind previous/next buttons that need no
+kernel; :func:`step_through` gives an ipywidgets slider.
 
 Example:
     >>> from autograd import Value
@@ -41,15 +49,25 @@ Example:
 
 from __future__ import annotations
 
+import html
 import os
-from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any
 
-import graphviz
 import numpy as np
 
-from autograd.value import CONSTANT, Value, topological_order
+from autograd.ops import OPS
+from autograd.value import Value, topological_order
+
+if TYPE_CHECKING:  # the classes are made on first use, when graphviz is imported
+    import graphviz
+
+    from autograd.explain import Explanation
+
+    class DotNotFoundError(graphviz.ExecutableNotFound): ...
+
+    class GraphPicture(graphviz.Digraph): ...
+
 
 __all__ = [
     "draw_graph",
@@ -58,7 +76,11 @@ __all__ = [
     "save",
     "GraphPicture",
     "DotNotFoundError",
+    "GraphTooLargeError",
+    "BackpropSteps",
+    "step_through",
     "KIND_STYLES",
+    "READABLE_NODES",
 ]
 
 INSTALL_HINT = (
@@ -67,6 +89,14 @@ INSTALL_HINT = (
     "conda install graphviz (conda), or see https://graphviz.org/download/. "
     "The DOT text is still available as graph.source."
 )
+PACKAGE_HINT = (
+    "Drawing graphs needs the graphviz Python package: pip install graphviz "
+    "(and Graphviz's dot program to render the pictures: https://graphviz.org/download/)"
+)
+
+# A graph with more values than this is too big to read as one picture (the moons network on
+# 100 points has 7,000+): draw_graph refuses it unless max_nodes says how many to draw.
+READABLE_NODES = 150
 
 # How each kind of node looks. Shape differs as well as colour, so the kinds stay apart in
 # grey-scale prints and for colour-blind readers.
@@ -97,57 +127,95 @@ _OP_SYMBOLS = {
 _OP_STYLE = {"shape": "ellipse", "fontsize": "10"}
 _NOTE_STYLE = {"shape": "note", "style": "dashed", "fontcolor": "#555555"}
 _RANKDIRS = ("LR", "RL", "TB", "BT")
+# The step being shown: its node, its op and the products it forms.
+_STEP_COLOUR = "#d62728"
 
 
-class DotNotFoundError(graphviz.ExecutableNotFound):
-    """Graphviz's ``dot`` program is missing; the message says how to install it."""
-
-    def __init__(self, message: str = INSTALL_HINT) -> None:
-        RuntimeError.__init__(self, message)
+class GraphTooLargeError(ValueError):
+    """The graph has too many values to read as one picture; the message offers the ways out."""
 
 
-class GraphPicture(graphviz.Digraph):
-    """A ``graphviz.Digraph`` whose rendering errors say how to install Graphviz.
-
-    Everything else (``.source``, ``.render``, ``.pipe``, Jupyter's inline SVG) is graphviz's own.
-    """
-
-    def pipe(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().pipe(*args, **kwargs)
-        except graphviz.ExecutableNotFound as error:
-            if isinstance(error, DotNotFoundError):
-                raise
-            raise DotNotFoundError() from error
-
-    def render(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().render(*args, **kwargs)
-        except graphviz.ExecutableNotFound as error:
-            if isinstance(error, DotNotFoundError):
-                raise
-            raise DotNotFoundError() from error
+def _graphviz() -> Any:
+    """The graphviz package, imported on first use so that ``import autograd`` never needs it."""
+    try:
+        import graphviz
+    except ImportError as error:
+        raise ImportError(PACKAGE_HINT) from error
+    return graphviz
 
 
-def render_svg(graph: graphviz.Digraph) -> str:
+def _picture_classes() -> tuple[type, type]:
+    """Make :class:`DotNotFoundError` and :class:`GraphPicture` (they subclass graphviz's)."""
+    graphviz = _graphviz()
+
+    class DotNotFoundError(graphviz.ExecutableNotFound):  # type: ignore[name-defined]
+        """Graphviz's ``dot`` program is missing; the message says how to install it."""
+
+        def __init__(self, message: str = INSTALL_HINT) -> None:
+            RuntimeError.__init__(self, message)
+
+    class GraphPicture(graphviz.Digraph):  # type: ignore[name-defined]
+        """A ``graphviz.Digraph`` whose rendering errors say how to install Graphviz.
+
+        Everything else (``.source``, ``.render``, ``.pipe``, Jupyter's inline SVG) is graphviz's own.
+        """
+
+        def pipe(self, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return super().pipe(*args, **kwargs)
+            except graphviz.ExecutableNotFound as error:
+                if isinstance(error, DotNotFoundError):
+                    raise
+                raise DotNotFoundError() from error
+
+        def render(self, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return super().render(*args, **kwargs)
+            except graphviz.ExecutableNotFound as error:
+                if isinstance(error, DotNotFoundError):
+                    raise
+                raise DotNotFoundError() from error
+
+    for cls in (DotNotFoundError, GraphPicture):
+        cls.__module__ = __name__
+    globals().update(DotNotFoundError=DotNotFoundError, GraphPicture=GraphPicture)
+    return DotNotFoundError, GraphPicture
+
+
+def __getattr__(name: str) -> Any:
+    # ``from autograd.viz import GraphPicture`` imports graphviz then, not at ``import autograd``.
+    if name in ("GraphPicture", "DotNotFoundError"):
+        dot_not_found, picture = _picture_classes()
+        return picture if name == "GraphPicture" else dot_not_found
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _classes() -> tuple[Any, Any]:
+    found = globals().get("DotNotFoundError"), globals().get("GraphPicture")
+    return found if found[0] is not None else _picture_classes()
+
+
+def render_svg(graph: Any) -> str:
     """The graph drawn as SVG text (what Jupyter shows inline).
 
     Raises:
         DotNotFoundError: when Graphviz's ``dot`` program is not installed.
     """
+    dot_not_found, _ = _classes()
     try:
-        return graph.pipe(format="svg", encoding="utf-8")
-    except DotNotFoundError:
+        return str(graph.pipe(format="svg", encoding="utf-8"))
+    except dot_not_found:
         raise
-    except graphviz.ExecutableNotFound as error:
-        raise DotNotFoundError() from error
+    except _graphviz().ExecutableNotFound as error:
+        raise dot_not_found() from error
 
 
-def save(graph: graphviz.Digraph, path: str | os.PathLike[str], format: str | None = None) -> str:
+def save(graph: Any, path: str | os.PathLike[str], format: str | None = None) -> str:
     """Write the picture to ``path`` (format from its extension, e.g. ``.svg``, ``.png``, ``.pdf``).
 
     Returns the path written. Raises ``DotNotFoundError`` when ``dot`` is not installed.
     """
+    dot_not_found, _ = _classes()
     path = os.fspath(path)
     extension = os.path.splitext(path)[1]
     format = format or extension.lstrip(".") or "svg"
@@ -155,17 +223,17 @@ def save(graph: graphviz.Digraph, path: str | os.PathLike[str], format: str | No
         path = f"{path}.{format}"
     try:
         graph.render(outfile=path, format=format, cleanup=True)
-    except DotNotFoundError:
+    except dot_not_found:
         raise
-    except graphviz.ExecutableNotFound as error:
-        raise DotNotFoundError() from error
+    except _graphviz().ExecutableNotFound as error:
+        raise dot_not_found() from error
     return path
 
 
 def draw_graph(
     root: Value | Sequence[Value],
     rankdir: str = "LR",
-    max_nodes: int = 250,
+    max_nodes: int | None = None,
     show_grad: bool = True,
     *,
     legend: bool = False,
@@ -174,6 +242,10 @@ def draw_graph(
     inputs: Iterable[Value] | None = None,
     labels: Mapping[Value, str] | None = None,
     title: str | None = None,
+    local_grads: bool = False,
+    step: int | None = None,
+    size: str | None = None,
+    grads: Mapping[Value, Any] | None = None,
 ) -> GraphPicture:
     """Draw the computation graph that produced ``root``.
 
@@ -182,7 +254,8 @@ def draw_graph(
             depend on is drawn.
         rankdir: layout direction, ``"LR"`` (inputs left, output right), ``"TB"``, ``"RL"``, ``"BT"``.
         max_nodes: draw at most this many values (those nearest the output); the rest are
-            summarised by one note node.
+            summarised by one note node. By default a graph of more than
+            :data:`READABLE_NODES` values is refused (:class:`GraphTooLargeError`).
         show_grad: show each value's ``.grad`` beside its data.
         legend: add a key naming the node kinds present.
         digits: significant digits shown for data and gradients.
@@ -191,6 +264,16 @@ def draw_graph(
         inputs: leaves to show as inputs.
         labels: names to show instead of (or where there is no) ``Value.label``.
         title: a caption under the picture.
+        local_grads: label every edge with its local derivative, d(op's output)/d(input),
+            as ``×0.35``: what the gradient is multiplied by on its way back along the edge.
+        step: show the backward pass after this step of :func:`autograd.explain.explain`
+            (1 = the output's op): the step's node and op are highlighted, its edges show
+            ``g × local = contribution``, the other edges their local derivatives, and every
+            gradient is what backward has summed so far (``?``: nothing has reached it yet).
+        size: graphviz's ``size`` in inches, ``"width,height"``: a bigger drawing is scaled
+            down to fit (``"8,5"`` fits a notebook at screen width).
+        grads: gradients to show instead of ``.grad`` (a node missing from it shows none);
+            e.g. from :func:`autograd.gradients`, which leaves ``.grad`` alone.
 
     Returns:
         A :class:`GraphPicture` (a ``graphviz.Digraph``): show it in Jupyter, ``.render(path)``
@@ -198,7 +281,10 @@ def draw_graph(
 
     Raises:
         TypeError: if ``root`` is not a ``Value`` or a non-empty list of them.
-        ValueError: for an unknown ``rankdir`` or a ``max_nodes``/``digits`` below 1.
+        ValueError: for an unknown ``rankdir``, a ``max_nodes``/``digits`` below 1, or a
+            ``step`` out of range.
+        GraphTooLargeError: for a graph of more than :data:`READABLE_NODES` values when
+            ``max_nodes`` is not given.
 
     Example:
         >>> from autograd import Value
@@ -210,20 +296,35 @@ def draw_graph(
         2
         >>> 'label="{ x | data 0.5 | grad 0.8399 }"' in dot.source
         True
+        >>> 'v0 -> v1_op [label="0 ×1"' in draw_graph(y, local_grads=True).source
+        True
     """
     roots = _check_arguments(root, rankdir, max_nodes, digits)
     param_set = set(parameters) if parameters is not None else None
     input_set = set(inputs) if inputs is not None else set()
     labels = labels or {}
 
-    order = topological_order(roots[0]) if len(roots) == 1 else _joint_order(roots)
+    order = _joint_order(roots)
+    if max_nodes is None and len(order) > READABLE_NODES:
+        raise GraphTooLargeError(
+            f"this graph has {len(order):,} values, too many to read in one picture (the limit is "
+            f"{READABLE_NODES}). For a network, nn.draw_model(model, x) draws one box per neuron; "
+            f"or pass max_nodes=N to draw the N values nearest the output."
+        )
+    limit = len(order) if max_nodes is None else max_nodes
     number = {node: i for i, node in enumerate(order)}
-    kept = _nearest_to_roots(roots, max_nodes) if len(order) > max_nodes else set(order)
+    kept = _nearest_to_roots(roots, limit) if len(order) > limit else set(order)
     root_set = set(roots)
     horizontal = rankdir in ("LR", "RL")
+    shown = _StepState(roots, step, digits) if step is not None else None
+    with_locals = local_grads or shown is not None
 
-    graph = GraphPicture(
-        graph_attr={"rankdir": rankdir},
+    _, picture = _classes()
+    graph_attr = {"rankdir": rankdir}
+    if size is not None:
+        graph_attr["size"] = size
+    graph = picture(
+        graph_attr=graph_attr,
         node_attr={"fontsize": "11"},
         edge_attr={"fontsize": "9", "fontcolor": "#555555"},
     )
@@ -237,8 +338,17 @@ def draw_graph(
         if kind not in kinds_present:
             kinds_present.append(kind)
         label = labels.get(node, node.label)
-        text = _record(label, node, show_grad, digits, horizontal)
-        graph.node(f"v{number[node]}", text, **KIND_STYLES[kind])
+        if shown is not None:
+            grad: str | None = shown.grad_text(node)
+        elif grads is not None:
+            grad = _format(grads[node], digits) if node in grads else None
+        else:
+            grad = _format(node.grad, digits)
+        text = _record(label, node, grad if show_grad else None, digits, horizontal)
+        style = dict(KIND_STYLES[kind])
+        if shown is not None and shown.node is node:
+            style.update(color=_STEP_COLOUR, penwidth="3")
+        graph.node(f"v{number[node]}", text, **style)
 
     cut = len(order) - len(kept)
     if cut:
@@ -246,20 +356,36 @@ def draw_graph(
         graph.node("more", f"... {cut} more node{plural} not drawn", **_NOTE_STYLE)
 
     for node in order:
-        if node not in kept or not node._prev:
+        if node not in kept or node.is_leaf:
             continue
         op_id = f"v{number[node]}_op"
-        graph.node(op_id, _op_text(node), **_OP_STYLE)
+        current = shown is not None and shown.node is node
+        op_style = {**_OP_STYLE, **({"color": _STEP_COLOUR, "penwidth": "3"} if current else {})}
+        graph.node(op_id, _op_text(node), **op_style)
         names = _argument_names(node)
+        local = _local_derivatives(node) if with_locals else None
         missing_inputs = False
-        for parent, name in zip(node._prev, names, strict=True):
-            if parent in kept:
-                graph.edge(f"v{number[parent]}", op_id, **({"label": name} if name else {}))
-            else:
+        for i, (parent, name) in enumerate(zip(node.parents, names, strict=True)):
+            if parent not in kept:
                 missing_inputs = True
+                continue
+            attributes: dict[str, str] = {"label": name} if name else {}
+            if current and shown is not None:
+                attributes = {
+                    "label": f"{name}: {shown.product_text(i)}" if name else shown.product_text(i),
+                    "color": _STEP_COLOUR,
+                    "fontcolor": _STEP_COLOUR,
+                    "penwidth": "2",
+                    "dir": "back",  # the gradient flows back along this edge
+                }
+            elif local is not None:
+                attributes["label"] = " ".join(
+                    part for part in (name, f"×{_format(local[i], digits)}") if part
+                )
+            graph.edge(f"v{number[parent]}", op_id, **attributes)
         if missing_inputs:
             graph.edge("more", op_id, style="dashed", color="#888888")
-        graph.edge(op_id, f"v{number[node]}")
+        graph.edge(op_id, f"v{number[node]}", **({"color": _STEP_COLOUR, "penwidth": "2"} if current else {}))
 
     if legend:
         _add_legend(graph, [k for k in KIND_STYLES if k in kinds_present])
@@ -269,7 +395,43 @@ def draw_graph(
 draw_dot = draw_graph
 
 
-def _check_arguments(root: Any, rankdir: str, max_nodes: int, digits: int) -> tuple[Value, ...]:
+class _StepState:
+    """What the picture of step ``k`` shows: the gradients summed so far, the step's products."""
+
+    def __init__(self, roots: tuple[Value, ...], step: int, digits: int) -> None:
+        from autograd.explain import explain
+
+        if len(roots) != 1:
+            raise ValueError("step= needs one output to backpropagate from, got a list of outputs")
+        if isinstance(step, bool) or not isinstance(step, int):
+            raise TypeError(f"step must be an integer, got {step!r}")
+        self.explanation = explain(roots[0], precision=digits)
+        count = len(self.explanation.steps)
+        if not 1 <= step <= count:
+            raise ValueError(
+                f"step must be between 1 and {count} (the steps of this backward pass), got {step}"
+            )
+        self.current = self.explanation[step]
+        self.node = self.current.node
+        self.grads: dict[Value, float] = {roots[0]: 1.0}
+        for done in self.explanation.steps[:step]:
+            for product in done.products:
+                self.grads[product.parent] = product.total
+
+    def grad_text(self, node: Value) -> str:
+        return self.explanation.fmt(self.grads[node]) if node in self.grads else "?"
+
+    def product_text(self, argument: int) -> str:
+        p, f = self.current.products[argument], self.explanation.fmt
+        return f"{f(p.upstream)} × {f(p.local)} = {f(p.contribution)}"
+
+
+def _local_derivatives(node: Value) -> tuple[Any, ...]:
+    """d node / d input for each input: the op's rule with an upstream gradient of 1."""
+    return tuple(OPS[str(node.op)].vjp(1.0, node.data, *[p.data for p in node.parents]))
+
+
+def _check_arguments(root: Any, rankdir: str, max_nodes: int | None, digits: int) -> tuple[Value, ...]:
     roots = tuple(root) if isinstance(root, (list, tuple)) else (root,)
     if not roots or not all(isinstance(r, Value) for r in roots):
         raise TypeError(
@@ -277,46 +439,51 @@ def _check_arguments(root: Any, rankdir: str, max_nodes: int, digits: int) -> tu
         )
     if rankdir not in _RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+    if max_nodes is not None and (
+        isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
+    ):
         raise ValueError(f"max_nodes must be a positive integer, got {max_nodes!r}")
     if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
         raise ValueError(f"digits must be a positive integer, got {digits!r}")
     return roots
 
 
-class _Outputs:
-    """A stand-in node whose parents are several outputs: one walk orders them all."""
-
-    __slots__ = ("_prev",)
-
-    def __init__(self, roots: tuple[Value, ...]) -> None:
-        self._prev = roots
-
-
 def _joint_order(roots: tuple[Value, ...]) -> list[Value]:
-    return topological_order(cast(Value, _Outputs(roots)))[:-1]
+    """One topological order of everything the outputs depend on (each output's order, merged)."""
+    if len(roots) == 1:
+        return topological_order(roots[0])
+    order: list[Value] = []
+    seen: set[Value] = set()
+    for root in roots:
+        for node in topological_order(root):
+            if node not in seen:
+                seen.add(node)
+                order.append(node)
+    return order
 
 
 def _nearest_to_roots(roots: tuple[Value, ...], max_nodes: int) -> set[Value]:
     """The first ``max_nodes`` values met walking back from the outputs breadth-first."""
     kept = set(roots[:max_nodes])
-    queue = deque(roots[:max_nodes])
-    while queue and len(kept) < max_nodes:
-        for parent in queue.popleft()._prev:
+    queue = list(roots[:max_nodes])
+    position = 0
+    while position < len(queue) and len(kept) < max_nodes:
+        for parent in queue[position].parents:
             if parent not in kept:
                 kept.add(parent)
                 queue.append(parent)
                 if len(kept) == max_nodes:
                     break
+        position += 1
     return kept
 
 
 def _kind(node: Value, roots: set[Value], parameters: set[Value] | None, inputs: set[Value]) -> str:
     if node in roots:
         return "output"
-    if node._prev:
+    if not node.is_leaf:
         return "intermediate"
-    if node.op is CONSTANT:
+    if node.op == "const":
         return "constant"
     if node in inputs:
         return "input"
@@ -348,11 +515,11 @@ def _escape(text: str) -> str:
     return text.replace("\n", " ")
 
 
-def _record(label: str, node: Value, show_grad: bool, digits: int, horizontal: bool) -> str:
+def _record(label: str, node: Value, grad: str | None, digits: int, horizontal: bool) -> str:
     fields = [_escape(label)] if label else []
     fields.append(f"data {_escape(_format(node.data, digits))}")
-    if show_grad:
-        fields.append(f"grad {_escape(_format(node.grad, digits))}")
+    if grad is not None:
+        fields.append(f"grad {_escape(grad)}")
     body = " | ".join(fields)
     # In a left-to-right layout a record stacks its fields vertically unless wrapped in braces.
     return f"{{ {body} }}" if horizontal else body
@@ -366,7 +533,7 @@ def _op_text(node: Value) -> str:
 def _argument_names(node: Value) -> list[str]:
     """Edge labels: none for a one-input op, else the argument's index in ``node.parents``
     (``dot``: ``w0, w1, ..., x0, x1, ..., bias``)."""
-    count = len(node._prev)
+    count = len(node.parents)
     if count == 1:
         return [""]
     if node.op == "dot":
@@ -376,7 +543,7 @@ def _argument_names(node: Value) -> list[str]:
     return [str(i) for i in range(count)]
 
 
-def _add_legend(graph: graphviz.Digraph, kinds: list[str]) -> None:
+def _add_legend(graph: Any, kinds: list[str]) -> None:
     with graph.subgraph(name="cluster_legend") as key:
         key.attr(label="legend", fontsize="10", style="dashed", color="#aaaaaa")
         for kind in kinds:
@@ -384,3 +551,115 @@ def _add_legend(graph: graphviz.Digraph, kinds: list[str]) -> None:
         # Invisible edges keep the key in one column or row, in a fixed order.
         for first, second in zip(kinds, kinds[1:], strict=False):
             key.edge(f"legend_{first}", f"legend_{second}", style="invis")
+
+
+# --- stepping through the backward pass ------------------------------------------------------
+
+
+class BackpropSteps:
+    """Every step of a backward pass as a picture, with previous/next controls.
+
+    In Jupyter it shows as HTML: one inline SVG per step (:func:`draw_graph` with ``step=k``)
+    under the step's line of :func:`~autograd.explain.explain`, and buttons that need no kernel
+    and no JavaScript (CSS radio buttons), so the stepping survives a static render
+    (nbviewer, a docs site). Where styles are stripped, every step shows, one under another.
+
+    Args:
+        root: the scalar output to backpropagate from.
+        **options: passed to :func:`draw_graph` (``rankdir``, ``size``, ``labels`` ...).
+
+    Example:
+        >>> from autograd import Value
+        >>> x = Value(2.0, label="x")
+        >>> steps = BackpropSteps((x * x).tanh())
+        >>> len(steps), steps.graph(2).source.count("dir=back")   # step 2: x * x, two products
+        (2, 2)
+    """
+
+    def __init__(self, root: Value, **options: Any) -> None:
+        from autograd.explain import explain
+
+        self.root = root
+        self.options = options
+        self.explanation: Explanation = explain(root, precision=options.get("digits", 4))
+
+    def __len__(self) -> int:
+        return len(self.explanation.steps)
+
+    def graph(self, step: int) -> GraphPicture:
+        """The picture of one step (1-based)."""
+        return draw_graph(self.root, step=step, **self.options)
+
+    def caption(self, step: int) -> str:
+        """One line saying what happens at this step."""
+        s, f = self.explanation[step], self.explanation.fmt
+        products = "; ".join(
+            f"{p.name} gets {f(p.upstream)} × {f(p.local)} = {f(p.contribution)}" for p in s.products
+        )
+        return f"Step {step} of {len(self)}: {s.formula}, g = {f(s.upstream)}. {products}"
+
+    def _repr_html_(self) -> str:
+        # A unique id per call keeps two displays of the same steps apart on one page.
+        box = f"chainrule-steps-{id(self):x}-{next(_DISPLAYS)}"
+        n = len(self)
+        if n == 0:
+            return (
+                f"<div id='{box}'><p>{html.escape(repr(self.root))} is a leaf: no backward steps.</p></div>"
+            )
+        radios, frames, rules = [], [], []
+        for k in range(1, n + 1):
+            checked = " checked" if k == 1 else ""
+            radios.append(f'<input type="radio" name="{box}" id="{box}-{k}" class="cr-pick"{checked}>')
+            previous = (
+                f'<label for="{box}-{k - 1}" class="cr-button">&#9664; previous</label>' if k > 1 else ""
+            )
+            following = f'<label for="{box}-{k + 1}" class="cr-button">next &#9654;</label>' if k < n else ""
+            svg = render_svg(self.graph(k))
+            svg = svg[svg.index("<svg") :]  # drop the XML prologue: inline in HTML
+            frames.append(
+                f'<div class="cr-frame cr-frame-{k}">'
+                f'<div class="cr-controls">{previous} <b>step {k} / {n}</b> {following}</div>'
+                f'<p class="cr-caption">{html.escape(self.caption(k))}</p>{svg}</div>'
+            )
+            rules.append(f"#{box} #{box}-{k}:checked ~ .cr-frames .cr-frame-{k} {{display: block;}}")
+        style = (
+            f"#{box} .cr-pick {{display: none;}} #{box} .cr-frame {{display: none;}} "
+            f"#{box} .cr-frame svg {{max-width: 100%; height: auto;}} "
+            f"#{box} .cr-button {{cursor: pointer; border: 1px solid #999; border-radius: 4px; "
+            f"padding: 1px 8px; margin: 0 4px; background: #f3f3f3;}} " + " ".join(rules)
+        )
+        return (
+            f'<div id="{box}" class="chainrule-steps"><style>{style}</style>{"".join(radios)}'
+            f'<div class="cr-frames">{"".join(frames)}</div></div>'
+        )
+
+
+_DISPLAYS = iter(range(1, 1 << 62))
+
+
+def step_through(root: Value, **options: Any) -> Any:
+    """Step through the backward pass from ``root`` with a slider (ipywidgets), one picture per step.
+
+    Where ipywidgets is not installed this returns the static :class:`BackpropSteps` instead
+    (previous/next buttons that work in any HTML page). Options go to :func:`draw_graph`.
+    """
+    steps = BackpropSteps(root, **options)
+    try:
+        import ipywidgets
+    except ImportError:
+        return steps
+    if len(steps) == 0:
+        return steps
+    picture = ipywidgets.HTML()
+    caption = ipywidgets.Label()
+    slider = ipywidgets.IntSlider(value=1, min=1, max=len(steps), description="step")
+
+    def show(change: Any = None) -> None:
+        k = slider.value
+        caption.value = steps.caption(k)
+        svg = render_svg(steps.graph(k))
+        picture.value = svg[svg.index("<svg") :]
+
+    slider.observe(show, names="value")
+    show()
+    return ipywidgets.VBox([slider, caption, picture])

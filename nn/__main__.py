@@ -23,6 +23,7 @@ from nn.tutorials.errata import (
     xor_record,
 )
 from nn.tutorials.hand import INPUTS, LEARNING_RATE, TARGET
+from nn.tutorials.hand_explain import hand_derivation
 from nn.tutorials.iris import TUTORIAL_SPLIT_SEED, TUTORIAL_WEIGHT_SEED, iris_better_run, iris_tutorial_run
 from nn.tutorials.moons import moons_demo
 from nn.tutorials.xor import TUTORIAL_1, TUTORIAL_2, TUTORIAL_2_FIXED, XorSetup, xor_run
@@ -67,6 +68,9 @@ def _progress_bar(total: int, desc: str, enabled: bool, unit: str = "epoch") -> 
 
 
 def _hand(args: argparse.Namespace) -> None:
+    if args.explain:
+        print(hand_derivation())
+        return
     print(
         "The backprop walkthrough's hand-computed example: a 2-2-1 sigmoid network without\n"
         f"biases, inputs {INPUTS}, target {TARGET}, learning rate {LEARNING_RATE:g}; one forward pass,\n"
@@ -190,7 +194,14 @@ def _parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
-    add("hand", _hand, "the hand-computed 2-2-1 example: every forward value, delta and updated weight")
+    hand = add(
+        "hand", _hand, "the hand-computed 2-2-1 example: every forward value, delta and updated weight"
+    )
+    hand.add_argument(
+        "--explain",
+        action="store_true",
+        help="derive the backward pass step by step, in the walkthrough's notation",
+    )
     xor = add("xor", _xor, "XOR with a 2-4-1 sigmoid network as two numpy tutorials train it, over seeds")
     xor.add_argument(
         "--setup",

@@ -1,4 +1,4 @@
-"""Training pictures with matplotlib: learning curves, decision boundaries, confusion matrices.
+"""Training pictures with matplotlib: learning curves, gradient flow, decision boundaries, confusion matrices.
 
 matplotlib is an optional extra (``pip install 'chainrule[plot]'``); it is imported only when
 a plot is drawn, and its absence is reported with the command that installs it. Every
@@ -28,7 +28,13 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["plot_history", "plot_decision_boundary", "plot_confusion_matrix", "confusion_matrix"]
+__all__ = [
+    "plot_history",
+    "plot_gradient_flow",
+    "plot_decision_boundary",
+    "plot_confusion_matrix",
+    "confusion_matrix",
+]
 
 Histories = Union[History, Mapping[str, History]]
 
@@ -105,6 +111,54 @@ def plot_history(
             ax.set_yscale("log")
         if len(ax.get_lines()) > 1:
             ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+# --- gradient flow -------------------------------------------------------------------------
+
+
+def plot_gradient_flow(history: Histories, title: str | None = None) -> Figure:
+    """Each layer's gradient norm per epoch, on a log scale: do gradients reach the first layers?
+
+    With sigmoid units each layer multiplies the gradient by at most 0.25 on its way back, so in
+    a deep network the first layers' lines sit orders of magnitude below the last one's (the
+    vanishing gradient); with relu they stay close together.
+
+    Args:
+        history: a :class:`~nn.History` from ``fit(..., track_grads=True)``, or
+            ``{"name": history, ...}``: one panel each, sharing the y axis.
+        title: a title over the figure.
+
+    Returns:
+        The figure: one axes per history, one line per layer (label ``"layer k"``, drawn from
+        the first layer to the last), its data ``history.epochs`` and ``history.grad_norms``.
+
+    Raises:
+        ValueError: if a history has no gradient norms (``fit`` ran without ``track_grads``).
+    """
+    runs = dict(history) if isinstance(history, Mapping) else {"": history}
+    if not runs:
+        raise ValueError("plot_gradient_flow needs at least one History")
+    for name, run in runs.items():
+        if not isinstance(run, History):
+            raise TypeError(f"plot_gradient_flow expects History objects, got {type(run).__name__}")
+        if not run.grad_norms:
+            which = f"history {name!r}" if name else "the history"
+            raise ValueError(f"{which} has no gradient norms: train with fit(..., track_grads=True)")
+    fig, axes = _pyplot().subplots(1, len(runs), figsize=(5 * len(runs), 3.8), squeeze=False, sharey=True)
+    for ax, (name, run) in zip(axes[0], runs.items(), strict=True):
+        layers = list(run.grad_norms)
+        colours = _pyplot().get_cmap("viridis")(np.linspace(0.0, 0.85, len(layers)))
+        for colour, layer in zip(colours, layers, strict=True):
+            ax.plot(run.epochs, run.grad_norms[layer], color=colour, label=layer)
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_title(name or "gradient norm per layer")
+        ax.legend(fontsize=8)
+    axes[0][0].set_ylabel("gradient norm (L2) of the layer")
     if title:
         fig.suptitle(title)
     fig.tight_layout()

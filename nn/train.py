@@ -51,6 +51,9 @@ class History:
     def __init__(self) -> None:
         self.epochs: list[int] = []
         self.records: dict[str, list[float]] = {}
+        # fit(track_grads=True): {"layer 0": [per epoch], ...}, the mean over the epoch's steps
+        # of the L2 norm of the layer's parameter gradients (see nn.plots.plot_gradient_flow)
+        self.grad_norms: dict[str, list[float]] = {}
 
     def record(self, **values: float) -> None:
         """Add one epoch's values (the epoch number counts from 1)."""
@@ -95,6 +98,7 @@ def fit(
     vectorize: bool = True,
     validation_data: tuple[Any, Any] | None = None,
     callback: Callable[[int, History], None] | None = None,
+    track_grads: bool = False,
 ) -> History:
     """Train ``model`` on ``X`` (shape ``(N, nin)``) and targets ``y`` (``N`` rows).
 
@@ -116,6 +120,8 @@ def fit(
         validation_data: ``(X_val, y_val)``, evaluated after each epoch without a graph
             (records ``val_loss`` and ``val_<metric>``).
         callback: called as ``callback(epoch, history)`` after each epoch.
+        track_grads: record each layer's gradient norm per epoch in ``history.grad_norms``
+            (needs a model with ``.layers``, such as an ``MLP``).
 
     Returns:
         A :class:`History` with ``loss`` (the batch losses of the epoch, averaged with
@@ -149,12 +155,13 @@ def fit(
             f"got {type(optimizer).__name__}"
         )
 
+    groups = _layer_groups(model) if track_grads else {}
     rng = np.random.default_rng(seed)
     history = History()
     bar = _progress_bar(epochs, progress)
     for epoch in range(1, epochs + 1):
         order = rng.permutation(n) if shuffle and batch_size < n else np.arange(n)
-        total, outputs = 0.0, []
+        total, outputs, norms = 0.0, [], {name: 0.0 for name in groups}
         for start in range(0, n, batch_size):
             rows = order[start : start + batch_size]
             optimizer.zero_grad()
@@ -166,6 +173,8 @@ def fit(
                     f"try a smaller learning rate"
                 )
             batch_loss.backward()
+            for name, params in groups.items():
+                norms[name] += math.sqrt(sum(float(p.grad) ** 2 for p in params))
             optimizer.step()
             total += batch_loss.data * len(rows)
             if metric_fns:
@@ -179,6 +188,9 @@ def fit(
         if validation_data is not None:
             values.update(_evaluate(model, X_val, y_val, loss_fn, metric_fns, vectorize))
         history.record(**values)
+        steps = -(-n // batch_size)
+        for name in groups:
+            history.grad_norms.setdefault(name, []).append(norms[name] / steps)
         if bar is not None:
             bar.set_postfix({k: f"{v:.4g}" for k, v in values.items()}, refresh=False)
             bar.update(1)
@@ -187,6 +199,13 @@ def fit(
     if bar is not None:
         bar.close()
     return history
+
+
+def _layer_groups(model: Any) -> dict[str, list[Value]]:
+    layers = getattr(model, "layers", None)
+    if not layers:
+        raise ValueError("fit(track_grads=True) needs a model with layers (model.layers), such as an MLP")
+    return {f"layer {k}": list(layer.parameters()) for k, layer in enumerate(layers)}
 
 
 def _evaluate(

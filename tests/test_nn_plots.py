@@ -9,8 +9,14 @@ import pytest
 from matplotlib.contour import ContourSet
 
 from autograd import Value
-from nn import MLP, SGD, History, fit, xor
-from nn.plots import confusion_matrix, plot_confusion_matrix, plot_decision_boundary, plot_history
+from nn import MLP, SGD, History, fit, moons, xor
+from nn.plots import (
+    confusion_matrix,
+    plot_confusion_matrix,
+    plot_decision_boundary,
+    plot_gradient_flow,
+    plot_history,
+)
 
 matplotlib.use("Agg")
 
@@ -195,3 +201,82 @@ def test_missing_matplotlib_says_how_to_install_it(monkeypatch):
     with pytest.raises(ImportError, match=r"pip install 'chainrule\[plot\]'"):
         plot_history(_history([1.0]))
     assert confusion_matrix([0, 1], [1, 1]).tolist() == [[0, 1], [0, 1]]  # no matplotlib needed
+
+
+# --- gradient flow -------------------------------------------------------------------------
+
+
+def _deep(activation):
+    return MLP(2, [6, 6, 6, 6, 1], activation=activation, output_activation="sigmoid", seed=0)
+
+
+def test_fit_records_each_layers_gradient_norm_only_on_request():
+    X, y = moons(30, seed=0)
+    model = _deep("tanh")
+    start = [p.data for p in model.parameters()]
+    history = fit(
+        model,
+        X,
+        y,
+        loss="bce",
+        optimizer=SGD(model.parameters(), lr=0.1),
+        epochs=1,
+        progress=False,
+        track_grads=True,
+    )
+    assert list(history.grad_norms) == [f"layer {k}" for k in range(5)]
+    # the witness: the same full-batch gradient from the starting weights, by hand
+    for p, data in zip(model.parameters(), start):
+        p.data, p.grad = data, 0.0
+    from nn.losses import resolve_loss
+
+    resolve_loss("bce")(model(X), y).backward()
+    for k, layer in enumerate(model.layers):
+        expected = float(np.sqrt(sum(p.grad**2 for p in layer.parameters())))
+        assert history.grad_norms[f"layer {k}"] == [pytest.approx(expected, rel=1e-12)]
+    assert fit(_deep("tanh"), X, y, loss="bce", epochs=1, progress=False).grad_norms == {}
+    with pytest.raises(ValueError, match="needs a model with layers"):
+        fit(
+            lambda batch: batch,
+            X,
+            y,
+            optimizer=SGD([Value(1.0)], lr=0.1),
+            epochs=1,
+            progress=False,
+            track_grads=True,
+        )
+
+
+def test_gradient_flow_picture_sigmoid_vanishes_relu_does_not():
+    X, y = moons(40, seed=0)
+    runs = {}
+    for activation in ("sigmoid", "relu"):
+        model = _deep(activation)
+        runs[activation] = fit(
+            model,
+            X,
+            y,
+            loss="bce",
+            optimizer=SGD(model.parameters(), lr=0.1),
+            epochs=3,
+            progress=False,
+            track_grads=True,
+        )
+    fig = plot_gradient_flow(runs, title="vanishing gradients")
+    assert [ax.get_title() for ax in fig.axes] == ["sigmoid", "relu"]
+    assert fig._suptitle.get_text() == "vanishing gradients"
+    for ax, run in zip(fig.axes, runs.values()):
+        lines = ax.get_lines()
+        assert [line.get_label() for line in lines] == [f"layer {k}" for k in range(5)]
+        for line, norms in zip(lines, run.grad_norms.values()):
+            assert list(line.get_xdata()) == run.epochs and list(line.get_ydata()) == norms
+        assert ax.get_yscale() == "log"
+    first_to_last = {a: r.grad_norms["layer 0"][0] / r.grad_norms["layer 4"][0] for a, r in runs.items()}
+    assert first_to_last["sigmoid"] < 0.05 < first_to_last["relu"]  # the picture's point
+
+
+def test_gradient_flow_needs_recorded_norms():
+    with pytest.raises(ValueError, match="track_grads=True"):
+        plot_gradient_flow(_history([1.0, 0.5]))
+    with pytest.raises(TypeError, match="History objects"):
+        plot_gradient_flow({"a": [1.0]})

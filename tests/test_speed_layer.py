@@ -88,7 +88,9 @@ leaf_data = st.one_of(
     st.lists(numbers, min_size=1, max_size=3),  # scalar leaves
     st.integers(1, 3).flatmap(  # batched leaves (one value per sample), some scalar ones beside
         lambda n: st.lists(
-            st.one_of(numbers, st.lists(numbers, min_size=n, max_size=n).map(np.array)), min_size=1, max_size=3
+            st.one_of(numbers, st.lists(numbers, min_size=n, max_size=n).map(np.array)),
+            min_size=1,
+            max_size=3,
         )
     ),
 )

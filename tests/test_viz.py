@@ -1,6 +1,9 @@
 """Graph pictures: DOT text, kinds and colours, determinism, cutting big graphs, rendering."""
 
+import math
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import graphviz
@@ -9,7 +12,20 @@ import pytest
 
 import autograd
 from autograd import Value, dot, sum_values, topological_order
-from autograd.viz import KIND_STYLES, DotNotFoundError, GraphPicture, draw_dot, draw_graph, render_svg, save
+from autograd.explain import explain
+from autograd.viz import (
+    KIND_STYLES,
+    READABLE_NODES,
+    BackpropSteps,
+    DotNotFoundError,
+    GraphPicture,
+    GraphTooLargeError,
+    draw_dot,
+    draw_graph,
+    render_svg,
+    save,
+    step_through,
+)
 
 
 def _lines(graph):
@@ -315,3 +331,130 @@ def test_a_lone_leaf_is_the_output_and_non_finite_numbers_are_shown():
     ]
     source = draw_graph(Value(float("nan")) * Value(float("inf"))).source
     assert "{ data nan | grad 0 }" in source and "{ data inf | grad 0 }" in source
+
+
+# --- local derivatives, steps of the backward pass, big graphs, graphviz missing -------------
+
+
+def _explained_product():
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b
+    c.label = "c"
+    d = (c + a).tanh()
+    d.label = "d"
+    return a, b, c, d
+
+
+def test_local_grads_label_every_edge_with_its_local_derivative():
+    a, b, c, d = _explained_product()
+    graph = draw_graph(d, local_grads=True)
+    edges = [e for e in _edges(graph) if "_op [" in e]
+    assert len(edges) == 5  # a, b into *; c, a into +; the sum into tanh
+    assert 'v0 -> v2_op [label="0 ×-3"]' in edges  # d(a*b)/da = b
+    assert 'v1 -> v2_op [label="1 ×2"]' in edges  # d(a*b)/db = a
+    tanh_local = 1 - math.tanh(-4.0) ** 2
+    assert f'v3 -> v4_op [label="×{tanh_local:.4g}"]' in edges
+
+
+def test_step_highlights_the_node_its_op_and_the_products_formed():
+    a, b, c, d = _explained_product()
+    explanation = explain(d)
+    # step 2 processes c + a (step 1 is the tanh): order a, b, c, c+a, d -> v3 is c + a
+    graph = draw_graph(d, step=2)
+    node = explanation[2]
+    assert node.formula == "n3 = c + a"
+    assert "#d62728" in _node_line(graph, "v3") and "penwidth=3" in _node_line(graph, "v3_op")
+    g = node.upstream
+    highlighted = [e for e in _edges(graph) if "#d62728" in e and "dir=back" in e]
+    assert len(highlighted) == 2
+    assert f"{g:.4g} × 1 = {g:.4g}" in highlighted[0]
+    # after step 2: c and a have one contribution each; b has none yet
+    assert f"grad {g:.4g}" in _node_line(graph, "v2") and "grad ?" in _node_line(graph, "v1")
+    # the other edges carry local derivatives
+    assert 'v0 -> v2_op [label="0 ×-3"]' in _lines(graph)
+
+
+def test_step_gradients_after_the_last_step_equal_backward():
+    a, b, c, d = _explained_product()
+    last = draw_graph(d, step=len(explain(d)))
+    d.backward()
+    for i, node in enumerate(topological_order(d)):
+        assert f"grad {node.grad:.4g}" in _node_line(last, f"v{i}")
+    with pytest.raises(ValueError, match="step must be between 1 and 3"):
+        draw_graph(d, step=4)
+    with pytest.raises(ValueError, match="one output"):
+        draw_graph([c, d], step=1)
+
+
+def test_a_graph_too_big_to_read_is_refused_unless_max_nodes_is_given():
+    x = Value(1.0)
+    y = x
+    for _ in range(READABLE_NODES):
+        y = y * 1.0
+    with pytest.raises(GraphTooLargeError, match=r"301 values, too many.*nn.draw_model.*max_nodes="):
+        draw_graph(y)
+    assert len(re.findall(r"^\s*v\d+ \[", draw_graph(y, max_nodes=20).source, flags=re.MULTILINE)) == 20
+    small = x
+    for _ in range((READABLE_NODES - 1) // 2):
+        small = small * 1.0
+    assert len(topological_order(small)) <= READABLE_NODES
+    draw_graph(small)  # at the limit: drawn whole
+
+
+def test_size_sets_the_drawing_size():
+    assert 'size="8,5"' in draw_graph(Value(1.0) * 2.0, size="8,5").source
+
+
+def test_backprop_steps_html_has_one_frame_per_step_and_working_controls():
+    a, b, c, d = _explained_product()
+    steps = BackpropSteps(d, rankdir="TB")
+    page = steps._repr_html_()
+    n = len(steps)
+    assert n == 3
+    assert page.count('class="cr-frame ') == n
+    assert page.count("<svg") == n and "<?xml" not in page
+    assert page.count('type="radio"') == n and page.count("checked>") == 1
+    assert page.count("previous</label>") == n - 1 and page.count("next &#9654;</label>") == n - 1
+    box = re.search(r'id="(chainrule-steps-[\w-]+)"', page).group(1)
+    for k in range(1, n + 1):
+        assert f"#{box}-{k}:checked ~ .cr-frames .cr-frame-{k} {{display: block;}}" in page
+        assert f'<label for="{box}-{k}"' in page or k == 1
+    assert "<script" not in page  # works where scripts are stripped
+    assert "Step 2 of 3: n3 = c + a" in page
+    assert steps._repr_html_() != page  # each display gets its own ids
+
+
+def test_step_through_is_a_slider_with_ipywidgets_and_static_without(monkeypatch):
+    ipywidgets = pytest.importorskip("ipywidgets")
+    a, b, c, d = _explained_product()
+    widget = step_through(d)
+    slider, caption, picture = widget.children
+    assert isinstance(slider, ipywidgets.IntSlider) and (slider.min, slider.max) == (1, 3)
+    assert caption.value.startswith("Step 1 of 3")
+    slider.value = 3
+    assert caption.value.startswith("Step 3 of 3") and "<svg" in picture.value
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    assert isinstance(step_through(d), BackpropSteps)
+
+
+def test_import_autograd_and_nn_work_without_the_graphviz_package():
+    script = (
+        "import sys; sys.modules['graphviz'] = None\n"
+        "import autograd, nn\n"
+        "from autograd import Value, draw_graph\n"
+        "from autograd.explain import explain\n"
+        "x = Value(2.0); y = x * x; y.backward(); print(x.grad, len(explain(y)))\n"
+        "try:\n"
+        "    draw_graph(y)\n"
+        "except ImportError as error:\n"
+        "    print('ImportError:', error)\n"
+    )
+    root = Path(__file__).resolve().parent.parent  # this checkout, not an installed copy
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=root
+    )
+    lines = result.stdout.splitlines()
+    assert lines[0] == "4.0 1"
+    assert lines[1].startswith(
+        "ImportError: Drawing graphs needs the graphviz Python package: pip install graphviz"
+    )

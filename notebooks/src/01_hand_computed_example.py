@@ -7,8 +7,9 @@
 #
 # Here we replay it with chainrule: build the network, **draw its computation graph**, run
 # the forward pass, call `backward()` and **draw it again** with every gradient filled in,
-# compare the walkthrough's delta rule with the engine's gradients, take the update step,
-# and finish with an **errata table**: each printed number beside the true one.
+# **watch the backward pass step by step** (the chain rule, one product at a time), compare
+# the walkthrough's delta rule with the engine's gradients, take the update step, and finish
+# with an **errata table**: each printed number beside the true one.
 #
 # The walkthrough's names: inputs `x1 = 0.35`, `x2 = 0.7`; target `0.5`; learning rate `1`;
 # `w_ij` is the weight from unit `i` into unit `j` (`w11, w21` feed hidden unit 1, `w12, w22`
@@ -21,6 +22,8 @@ import math
 from IPython.display import Markdown, display
 
 from autograd import Tape, Value
+from autograd.explain import explain
+from autograd.viz import BackpropSteps
 from nn import MLP, SGD, draw_model
 from nn.tutorials.hand import INPUTS, LEARNING_RATE, START_WEIGHTS, TARGET, hand_example, walkthrough_errata
 
@@ -93,10 +96,12 @@ print(f"error = target - y5 = {error.data:.6f};  loss = error² / 2 = {loss.data
 # Orange rounded boxes are the parameters, blue the inputs, grey dashed the constants (the
 # target and the `0.5` of the loss), white the intermediate values and green the output. Every box shows its `data` and its `grad`; before the backward pass every
 # gradient is 0. Edges into a `dot` say which argument they are (`w0, w1` the weights,
-# `x0, x1` the inputs); edges into a two-input op give the argument's position.
+# `x0, x1` the inputs); edges into a two-input op give the argument's position. The graph is
+# a long chain of ops, so it is laid out top to bottom (`rankdir="TB"`) with a `size` in
+# inches that keeps it within a screen's width.
 
 # %%
-draw_model(net, root=loss, legend=True)
+draw_model(net, root=loss, legend=True, rankdir="TB", size="10,12")
 
 # %% [markdown]
 # ## 3. The backward pass
@@ -108,10 +113,35 @@ draw_model(net, root=loss, legend=True)
 
 # %%
 loss.backward()
-draw_model(net, root=loss, legend=True)
+draw_model(net, root=loss, legend=True, rankdir="TB", size="10,12")
+
+# %% [markdown]
+# ### Step by step
+#
+# `backward()` visits the op nodes from the loss back to the weights. At each node it takes
+# `g`, the gradient of the loss with respect to that node, and sends each input the product
+# `g × local derivative`; an input used twice (here `error`, in `error · error`, and `x1`, `x2`,
+# read by both hidden units) adds up what it receives. `explain(loss)` lists those products in
+# the order backward forms them, with the engine's own numbers:
+
+# %%
+steps = explain(loss)
+print(steps)
+assert all(steps.gradients[weight] == weight.grad for weight in names.values())  # the same bits
+
+# %% [markdown]
+# The same steps as pictures: the node being processed is red, its red edges carry the products
+# it sends back, the other edges their local derivatives (`×…`), and each box shows the
+# gradient summed into it so far (`?`: nothing yet). The buttons work without a kernel.
+
+# %%
+BackpropSteps(loss, rankdir="TB", inputs=[x1, x2], size="10,12")
 
 # %% [markdown]
 # ## 4. The delta rule is backpropagation
+#
+# (`python -m nn hand --explain` prints this derivation in the walkthrough's notation, each
+# number read off the steps above.)
 #
 # The walkthrough updates weights with the *delta rule*: `delta5 = y5 (1 - y5)(target - y5)`,
 # `delta3 = y3 (1 - y3) w13 delta5`, `delta4 = y4 (1 - y4) w23 delta5`, and each weight moves
