@@ -116,7 +116,7 @@ def _user_site() -> str:
         filename = frame.f_code.co_filename
         if filename.startswith(_NN_DIR):
             via = via or f" (via {_where(frame)})"
-        elif not filename.startswith(_AUTOGRAD_DIR):
+        elif not filename.startswith((_AUTOGRAD_DIR, "<autograd ")):  # our files, our generated code
             return _where(frame) + via
         frame = frame.f_back  # type: ignore[assignment]
     return "unknown" + via

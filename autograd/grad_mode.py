@@ -25,6 +25,11 @@ class _GradMode(threading.local):
 _mode = _GradMode()
 
 
+class _Switched:
+    off = 0  # how many no_grad() blocks are active, in any thread (the speed layer's fast test)
+    lock = threading.Lock()
+
+
 def is_grad_enabled() -> bool:
     """True when operations on ``Value`` record a graph in this thread (the default)."""
     return _mode.enabled
@@ -32,11 +37,15 @@ def is_grad_enabled() -> bool:
 
 @contextlib.contextmanager
 def _set_grad_enabled(enabled: bool) -> Iterator[None]:
-    previous, _mode.enabled = _mode.enabled, enabled
+    with _Switched.lock:
+        previous, _mode.enabled = _mode.enabled, enabled
+        _Switched.off += not enabled
     try:
         yield
     finally:
-        _mode.enabled = previous
+        with _Switched.lock:
+            _mode.enabled = previous
+            _Switched.off -= not enabled
 
 
 def no_grad() -> contextlib.AbstractContextManager[None]:

@@ -1,5 +1,6 @@
 """The speed layer: each op's rules written out as small Python functions, plugged into the
-core's two slots per op (``Op.fast_forward`` and ``Op.fast_step``).
+core's two slots per op (``Op.fast_forward`` and ``Op.fast_step``) and into ``Value``'s
+operator methods.
 
 The core (:mod:`autograd.value`) computes a node's step of the backward pass by calling the
 op's ``vjp`` and looping over the gradients it returns. Here the same step is written once per
@@ -7,9 +8,12 @@ op and number of inputs: where the rule is arithmetic alone (``mul``, ``dot``, `
 derivative ...) its expression, found by running it on symbols (:mod:`autograd.rule_expressions`),
 is written in place of the call, ``p0.grad += g * x1; p1.grad += g * x0``; any other rule is
 called with its inputs unpacked, without a list or a loop. ``dot`` and ``sum`` also get their
-forward written out per width (``0.0 + p0.data * p2.data + ...``). Same float operations, same
-order, same bits as the plain core: ``tests/test_speed_layer.py`` runs random graphs with this
-layer on and off and compares every bit.
+forward written out per width (``0.0 + p0.data * p2.data + ...``), and each operator method of
+``Value`` (``__mul__``, ``exp`` ...) is replaced, as CPython's ``heapq`` is by ``_heapq``, by one
+that makes its node in place: the forward's expression inline, no helper calls on the common
+path (grad mode on, no anomaly hooks, scalar data), the core's own ``_result`` otherwise.
+Same float operations, same order, same bits as the plain core: ``tests/test_speed_layer.py``
+runs random graphs with this layer on and off and compares every bit.
 
 ``import autograd`` switches the layer on; :func:`disable` and :func:`enable` switch it.
 
@@ -34,9 +38,10 @@ from typing import Any
 
 import numpy as np
 
+from autograd.grad_mode import _Switched
 from autograd.ops import OPS, Op
 from autograd.rule_expressions import MAX_WRITTEN_ARGS, WrittenRules, define, expression
-from autograd.value import Value, chain_rule
+from autograd.value import Hooks, Value, _lift, _result, chain_rule
 
 __all__ = ["enable", "disable", "disabled", "is_enabled", "written_step", "written_forward"]
 
@@ -143,21 +148,85 @@ def _install(op: Op) -> None:
         op.fast_step = written_step.get(op, n)
 
 
+# Value's operator methods that dispatch into the table: method name -> (op name, reflected).
+_BINARY = {"__add__": "add", "__sub__": "sub", "__mul__": "mul", "__truediv__": "div", "__pow__": "pow"}
+_METHODS = {
+    **{method: (name, False) for method, name in _BINARY.items()},
+    **{"__r" + method[2:]: (name, True) for method, name in _BINARY.items()},
+    "__neg__": ("neg", False),
+    "__abs__": ("abs", False),
+    **{name: (name, False) for name in ("exp", "log", "sqrt", "tanh", "sigmoid", "softplus", "relu")},
+    **{name: (name, False) for name in ("abs", "sin", "cos")},
+}
+_PLAIN_METHODS = {method: Value.__dict__[method] for method in _METHODS}
+
+
+def _make_method(method: str, op: Op, reflected: bool) -> Callable[..., Any]:
+    """``Value.<method>`` making its node in one function (see the module's docstring)."""
+    binary = op.name in _BINARY.values()
+    inputs = (["other", "self"] if reflected else ["self", "other"]) if binary else ["self"]
+    template = expression(op.forward, len(inputs))
+    data = [f"{name}.data" for name in inputs]
+    forward = template.format(*data) if isinstance(template, str) else f"forward({', '.join(data)})"
+    lines = [f"def {method}({'self, other' if binary else 'self'}):"]
+    if binary:
+        lines += [
+            "    if type(other) is not Value:",
+            "        other = lift(other)",
+            "        if other is NotImplemented:",
+            "            return NotImplemented",
+        ]
+    lines += [
+        f"    parents = ({', '.join(inputs)},)",
+        f"    data = {forward}",
+        "    if switched.off or hooks.on_new_node is not None or type(data) is ndarray:",
+        "        return result(data, OP, parents)  # no_grad somewhere, anomaly mode, or a batch",
+        "    node = new(Value)",
+        "    node.data = data",
+        "    node.grad = 0.0",
+        '    node.label = ""',
+        "    node.op = OP",
+        "    node._prev = parents",
+        "    return node",
+    ]
+    namespace = {
+        **_GENERATED_NAMESPACE,
+        "Value": Value,
+        "lift": _lift,
+        "result": _result,
+        "new": object.__new__,
+        "switched": _Switched,
+        "hooks": Hooks,
+        "OP": op,
+        "forward": op.forward,
+    }
+    function: Callable[..., Any] = define(lines, method, f"Value.{method}", namespace)
+    plain = _PLAIN_METHODS[method]
+    function.__doc__, function.__wrapped__ = plain.__doc__, plain  # type: ignore[attr-defined]
+    function.__qualname__ = f"Value.{method}"
+    return function
+
+
 class _State:
     enabled = False
 
 
 def enable() -> None:
-    """Fill every registered op's fast slots (what ``import autograd`` does)."""
+    """Fill every registered op's fast slots and write out ``Value``'s operator methods (what
+    ``import autograd`` does)."""
     for op in OPS.values():
         _install(op)
+    for method, (name, reflected) in _METHODS.items():
+        setattr(Value, method, _make_method(method, OPS[name], reflected))
     _State.enabled = True
 
 
 def disable() -> None:
-    """Empty every op's fast slots: the core's plain rules run alone."""
+    """Empty every op's fast slots and put back ``Value``'s plain methods: the core runs alone."""
     for op in OPS.values():
         op.fast_step = op.fast_forward = None
+    for method, plain in _PLAIN_METHODS.items():
+        setattr(Value, method, plain)
     _State.enabled = False
 
 

@@ -109,7 +109,7 @@ def _lift(x: Any) -> Value | Any:
     """``x`` as a ``Value``: numbers and arrays become constants; anything else NotImplemented."""
     if isinstance(x, Value):
         return x
-    if type(x) is float or (isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))):
+    if type(x) in (float, int) or (isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))):
         return _node(float(x), CONSTANT, ())
     if isinstance(x, np.ndarray):
         return _node(_check_data(x), CONSTANT, ())
