@@ -8,6 +8,7 @@ infinities and the sign of zero included), or every run must raise the same exce
 
 from __future__ import annotations
 
+import operator
 import struct
 from typing import Any
 
@@ -23,6 +24,14 @@ NARY = ("sum", "dot")
 EVERY_OP = (*UNARY, *BINARY, *NARY, "batch_sum")
 SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 3.0, -2.5]
 
+OPERATORS = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "div": operator.truediv,
+    "pow": pow,
+}
+METHODS = {"neg": operator.neg, "abs": abs}
 numbers = st.one_of(st.sampled_from(SPECIAL), st.floats(-3.0, 3.0, allow_nan=False))
 step = st.tuples(
     st.sampled_from(EVERY_OP),
@@ -40,14 +49,15 @@ def build(program: list[Any], leaves: list[Value]) -> tuple[list[Value], Value]:
     nodes = list(leaves)
     for name, picks, constant in program:
         args = [nodes[i % len(nodes)] for i in picks]
-        if name in UNARY:
+        if name == "identity":
             node = apply_op(OPS[name], (args[0],))
+        elif name in UNARY:  # the methods users call: -x, abs(x), x.exp() ...
+            node = METHODS[name](args[0]) if name in METHODS else getattr(args[0], name)()
         elif name in BINARY:
             a, b = args[0], (args[1] if len(args) > 1 else args[0])
-            if constant is not None:  # Value <op> number, or number <op> Value
-                a, b = (a, Value(constant)) if picks[0] % 2 else (Value(constant), a)
-                b.label = "constant"
-            node = apply_op(OPS[name], (a, b))
+            if constant is not None:  # Value <op> number, or number <op> Value (the reflected method)
+                a, b = (a, constant) if picks[0] % 2 else (constant, a)
+            node = OPERATORS[name](a, b)
         elif name == "sum":
             node = sum_values(args)
         elif name == "dot":
