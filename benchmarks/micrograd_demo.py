@@ -16,7 +16,6 @@ import random
 
 import matplotlib.pyplot as plt
 import numpy as np
-
 from micrograd.engine import Value
 from micrograd.nn import MLP
 

@@ -256,7 +256,7 @@ def run(rounds: int = 3) -> Section:
         ]
         for peer in PEERS
     ]
-    n_steps = WARMUP + STEPS
+    n_steps, micrograd_last = WARMUP + STEPS, WARMUP + MICROGRAD_STEPS
     text = [
         "[`benchmarks/names_gpt.py`](benchmarks/names_gpt.py): a character-level transformer of first",
         "names (1990 US census, public domain; 4,192 parameters: 16-dim embeddings, 4 heads, one block,",
@@ -264,9 +264,9 @@ def run(rounds: int = 3) -> Section:
         "~45-line `Value` (local derivatives stored at forward time), `sum` over generators, a softmax",
         "shifted by a plain-float max, and Adam as plain loops. One step = forward + backward + Adam",
         f"on one name. Each peer trains steps 1-{n_steps} in a fresh process and reports its mean time",
-        f"per step over steps {WARMUP + 1}-{n_steps} (micrograd: steps {WARMUP + 1}-{WARMUP + MICROGRAD_STEPS},"
-        " compared with the",
-        f"minimal class's over the same steps): median (and best) over {rounds} interleaved rounds;",
+        f"per step over steps {WARMUP + 1}-{n_steps} (micrograd: {WARMUP + 1}-{micrograd_last},",
+        "compared with the minimal class's over the same steps): median (and best) over",
+        f"{rounds} interleaved rounds;",
         "speed-up: median over rounds of the ratio to the minimal class within a round. The garbage",
         "collector runs with Python's default settings. Nodes / edges: mean per step over the same",
         "names (leaves and constants included; an edge is one input of a node). Last column: the",
