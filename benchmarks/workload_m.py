@@ -45,8 +45,8 @@ from benchmarks.variants import apply_edits, load, replace_class
 
 PROGRAM = ROOT / "benchmarks" / "names_gpt.py"
 PEERS = ["minimal", "chainrule", "chainrule-idioms", "micrograd", "torch"]
-WARMUP, STEPS = 2, 15
-MICROGRAD_STEPS = 3  # about 3 s a step: its mean is compared with the others' over the same steps
+WARMUP, STEPS = 2, 12
+MICROGRAD_STEPS = 2  # about 3 s a step: its mean is compared with the others' over the same steps
 DROP_IN = "from autograd import Value"
 
 # The lines a chainrule user rewrites, with why each is faster (the README's porting recipe).
@@ -263,12 +263,12 @@ def run(rounds: int = 3) -> Section:
         "rmsnorm, block size 16) written as today's single-file scalar trainers are, with its own",
         "~45-line `Value` (local derivatives stored at forward time), `sum` over generators, a softmax",
         "shifted by a plain-float max, and Adam as plain loops. One step = forward + backward + Adam",
-        f"on one name. Each peer trains steps 1-{n_steps} in a fresh process and reports its mean time",
-        f"per step over steps {WARMUP + 1}-{n_steps} (micrograd: {WARMUP + 1}-{micrograd_last},",
-        "compared with the minimal class's over the same steps): median (and best) over",
-        f"{rounds} interleaved rounds;",
-        "speed-up: median over rounds of the ratio to the minimal class within a round. The garbage",
-        "collector runs with Python's default settings. Nodes / edges: mean per step over the same",
+        f"on one name. Each peer trains steps 1-{n_steps} in a fresh process and reports its mean",
+        f"time per step over steps {WARMUP + 1}-{n_steps} (micrograd, at seconds a step: steps",
+        f"{WARMUP + 1}-{micrograd_last}, compared with the minimal class's over the same steps): median",
+        f"(and best) over {rounds} interleaved rounds; speed-up: median over rounds of the ratio to",
+        "the minimal class within a round. The garbage collector runs with Python's default",
+        "settings. Nodes / edges: mean per step over the same",
         "names (leaves and constants included; an edge is one input of a node). Last column: the",
         f"largest relative difference between the peer's {n_steps} losses and the minimal class's.",
         "",
