@@ -81,7 +81,7 @@ def run(rounds: int = 3) -> Section:
     expected, got = results["micrograd"][0]["losses"], results["chainrule"][0]["losses"]
     deviation = max(abs(a - b) / abs(b) for a, b in zip(got, expected))
     sklearn = (
-        "imported" if importlib.util.find_spec("sklearn") else "not installed here (moons drawn by numpy)"
+        "scikit-learn" if importlib.util.find_spec("sklearn") else "numpy (scikit-learn is not installed)"
     )
     rows = [
         [
@@ -94,16 +94,18 @@ def run(rounds: int = 3) -> Section:
     ]
     text = [
         "[`benchmarks/micrograd_demo.py`](benchmarks/micrograd_demo.py): micrograd's demo notebook as",
-        "its users run it -- `Value`-wrapped inputs, Python `sum` over the 100 losses and over the 337",
-        "squared parameters (the L2 term), the SGD loop with `model.zero_grad()`, numpy and matplotlib",
-        f"imported and a scatter plot drawn (scikit-learn: {sklearn}). `chainrule`: the same text with",
-        "its two micrograd imports switched to `from autograd import Value` and `from nn import MLP`;",
-        "nothing else changed. Time per step (forward + backward + SGD): each peer trains from step 1",
-        f"in a fresh process; mean over steps {WARMUP + 1}-{WARMUP + STEPS['micrograd']} (chainrule:",
-        f"{WARMUP + 1}-{WARMUP + STEPS['chainrule']}), median (and best) over {rounds} interleaved",
-        "rounds; speed-up: median over rounds of the ratio within a round, over the steps both ran",
-        f"({WARMUP + 1}-{WARMUP + n}).",
-        f"Largest relative difference between the two peers' losses: {deviation:.1e}.",
+        "its users run it: `Value`-wrapped inputs (numpy floats), Python `sum` over the 100 losses and",
+        "over the 337 squared parameters (the L2 term), `model.zero_grad()` and the SGD loop, with",
+        f"numpy and matplotlib imported, a scatter plot drawn, and the moons made by {sklearn}.",
+        "`chainrule`: the same text with its two micrograd imports switched to",
+        "`from autograd import Value` and `from nn import MLP`; nothing else changed. A step is",
+        "forward + backward + SGD; each peer trains from step 1 in a fresh process and reports its",
+        f"mean time per step over steps {WARMUP + 1}-{WARMUP + STEPS['micrograd']} (chainrule: "
+        f"{WARMUP + 1}-{WARMUP + STEPS['chainrule']}); median (and",
+        f"best) over {rounds} interleaved rounds. Speed-up: median over rounds of the ratio within a",
+        f"round, over the steps both ran ({WARMUP + 1}-{WARMUP + n}). The garbage collector runs with",
+        "Python's default settings. Largest relative difference between the two peers' losses:",
+        f"{deviation:.1e}.",
         "",
         *table(["peer", "time / step", "best round", "speed-up vs micrograd"], rows),
     ]
