@@ -130,6 +130,9 @@ def test_workload_m_micrograd_with_exp_and_log_computes_the_same_loss():
     name = "al"  # a short name keeps micrograd's graph small
     loss, theirs = minimal.loss_of(name), micrograd.loss_of(name)
     assert theirs.data == pytest.approx(loss.data, rel=1e-12)
+    # the same graph, node for node (micrograd keeps a node's inputs in a set: count nodes only)
+    nodes = workload_m.graph_size(loss, lambda v: v._children)[0]
+    assert workload_m.graph_size(theirs, lambda v: tuple(v._prev))[0] == nodes
     loss.backward()
     theirs.backward()
     assert [p.grad for p in micrograd.params] == pytest.approx([p.grad for p in minimal.params], rel=1e-9)
