@@ -13,10 +13,30 @@ import argparse
 import subprocess
 import time
 
-from benchmarks import depth, memory, profile_step, scaling, workload_a, workload_b, workload_s
+from benchmarks import (
+    demo_as_written,
+    depth,
+    memory,
+    profile_step,
+    scaling,
+    workload_a,
+    workload_b,
+    workload_m,
+    workload_s,
+)
 from benchmarks.harness import ROOT, Section, machine, progress, table
 
-SECTIONS = [workload_a, workload_s, workload_b, memory, depth, scaling, profile_step]
+SECTIONS = [
+    workload_a,
+    demo_as_written,
+    workload_m,
+    workload_s,
+    workload_b,
+    memory,
+    depth,
+    scaling,
+    profile_step,
+]
 
 
 def commit() -> str:

@@ -69,3 +69,118 @@ def test_report_helpers():
     info = harness.machine()
     assert {"cpu", "cores", "python", "numpy", "torch", "micrograd", "date"} <= set(info)
     assert np.isfinite(float(info["cores"]))
+
+
+# --- workload M and micrograd's demo as written: user programs run with a stated change --------
+
+
+@pytest.fixture
+def global_random_state():
+    """The programs seed Python's and numpy's global generators, as scripts do: restore them."""
+    import random
+
+    state, np_state = random.getstate(), np.random.get_state()
+    yield
+    random.setstate(state)
+    np.random.set_state(np_state)
+
+
+def train(module, steps):
+    return [module.train_step(k) for k in range(steps)]
+
+
+@pytest.fixture(scope="module")
+def minimal_losses():
+    import random
+
+    from benchmarks import workload_m
+
+    state = random.getstate()
+    try:
+        return train(workload_m.program("minimal"), 2)
+    finally:
+        random.setstate(state)
+
+
+@pytest.mark.usefixtures("global_random_state")
+def test_workload_m_drop_in_gives_the_minimal_class_losses(minimal_losses):
+    from benchmarks import workload_m
+
+    drop_in = workload_m.program("chainrule")
+    assert drop_in.Value.__module__ == "autograd.value"  # the import really replaced the class
+    assert train(drop_in, 2) == pytest.approx(minimal_losses, rel=1e-12, abs=0)
+    assert minimal_losses[0] != minimal_losses[1]
+
+
+@pytest.mark.usefixtures("global_random_state")
+@pytest.mark.parametrize("peer, tolerance", [("chainrule-idioms", 1e-12), ("torch", 1e-9)])
+def test_workload_m_other_peers_follow_the_minimal_class(minimal_losses, peer, tolerance):
+    from benchmarks import workload_m
+
+    program = workload_m.program(peer)
+    step = workload_m.torch_program(program) if peer == "torch" else program.train_step
+    assert [step(k) for k in range(2)] == pytest.approx(minimal_losses, rel=tolerance, abs=0)
+
+
+@pytest.mark.usefixtures("global_random_state")
+def test_workload_m_micrograd_with_exp_and_log_computes_the_same_loss():
+    from benchmarks import workload_m
+
+    minimal, micrograd = workload_m.program("minimal"), workload_m.program("micrograd")
+    name = "al"  # a short name keeps micrograd's graph small
+    loss, theirs = minimal.loss_of(name), micrograd.loss_of(name)
+    assert theirs.data == pytest.approx(loss.data, rel=1e-12)
+    # the same graph, node for node (micrograd keeps a node's inputs in a set: count nodes only)
+    nodes = workload_m.graph_size(loss, lambda v: v._children)[0]
+    assert workload_m.graph_size(theirs, lambda v: tuple(v._prev))[0] == nodes
+    loss.backward()
+    theirs.backward()
+    assert [p.grad for p in micrograd.params] == pytest.approx([p.grad for p in minimal.params], rel=1e-9)
+
+
+def test_workload_m_variants_change_only_the_stated_lines():
+    import difflib
+
+    from benchmarks import workload_m
+
+    written = workload_m.source("minimal").splitlines()
+    idioms = workload_m.source("chainrule-idioms").splitlines()
+    drop_in = workload_m.source("chainrule").splitlines()
+    added = [line for line in difflib.ndiff(written, drop_in) if line.startswith("+ ")]
+    assert added == ["+ from autograd import Value"]
+    changed = [line for line in difflib.ndiff(drop_in, idioms) if line.startswith("+ ")]
+    assert len(changed) == len(workload_m.IDIOMS) + 1  # and the import
+    for old, _, _ in workload_m.IDIOMS:
+        assert old not in "\n".join(idioms)
+
+
+def test_workload_m_counts_nodes_and_edges():
+    from autograd import Value
+    from benchmarks.workload_m import graph_size
+
+    x = Value(2.0)
+    y = x * x + 1.0  # x, the constant 1.0, x * x (two inputs: x twice), the sum
+    assert graph_size(y, lambda v: v.parents) == (4, 4)
+
+
+def test_variants_refuse_edits_that_do_not_match_exactly_once():
+    from benchmarks.variants import apply_edits, replace_class
+
+    with pytest.raises(ValueError, match="exactly once"):
+        apply_edits("a = 1\na = 1\n", [("a = 1", "a = 2")])
+    with pytest.raises(ValueError, match="exactly once"):
+        apply_edits("a = 1\n", [("b = 1", "b = 2")])
+    with pytest.raises(ValueError, match="one top-level class 'Value'"):
+        replace_class("x = 1\n", "Value", "from autograd import Value")
+
+
+@pytest.mark.usefixtures("global_random_state")
+def test_micrograds_demo_with_imports_switched_gives_micrograds_losses():
+    from benchmarks import demo_as_written
+
+    micrograd, chainrule = demo_as_written.program("micrograd"), demo_as_written.program("chainrule")
+    assert chainrule.Value.__module__ == "autograd.value"
+    assert chainrule.train_step(0) == pytest.approx(micrograd.train_step(0), rel=1e-12, abs=0)
+    # one step of micrograd takes seconds: the updated weights stand in for the next losses
+    updated = [p.data for p in micrograd.model.parameters()]
+    assert [p.data for p in chainrule.model.parameters()] == pytest.approx(updated, rel=1e-12, abs=1e-15)
