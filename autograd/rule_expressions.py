@@ -32,7 +32,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Symbol", "NotTraceable", "expression", "define", "WrittenRules", "MAX_WRITTEN_ARGS"]
+__all__ = ["Symbol", "NotTraceable", "expression", "define", "MAX_WRITTEN_ARGS"]
 
 # Rules of up to this many arguments are written out as expressions when they can be; a wider
 # one (a neuron of hundreds of inputs) is called: its expression, a sum of hundreds of terms,
@@ -169,36 +169,3 @@ def define(lines: list[str], name: str, what: str, namespace: dict[str, Any] | N
     scope = dict(namespace or {})
     exec(compile("\n".join(lines) + "\n", f"<autograd {what}>", "exec"), scope)
     return scope[name]
-
-
-class WrittenRules:
-    """Functions written out from ops' rules, one per op and number of inputs, each made on
-    first use by ``make(op, n_inputs)`` (which returns ``None`` for a rule it cannot write).
-
-    ``table`` maps ``(id(op), n_inputs)`` to the function or ``None``: a caller on a hot path
-    may look there first and fall back to :meth:`get`. Every op in it is kept alive, so its id
-    is never reused for another op.
-
-    Example:
-        >>> from autograd.ops import OPS
-        >>> names = WrittenRules(lambda op, n: f"{op.name}/{n}")
-        >>> names.get(OPS["sum"], 3), names.get(OPS["sum"], MAX_WRITTEN_ARGS + 1)
-        ('sum/3', None)
-    """
-
-    def __init__(self, make: Callable[[Any, int], Any]) -> None:
-        self.table: dict[tuple[int, int], Any] = {}
-        self._make = make
-        self._ops: dict[int, Any] = {}
-
-    def get(self, op: Any, n_inputs: int) -> Any:
-        """The function for ``op`` with ``n_inputs`` inputs; ``None`` when it has none or has
-        more inputs than ``MAX_WRITTEN_ARGS`` (those are not remembered: the sizes of big sums
-        are unbounded)."""
-        if not 0 < n_inputs <= MAX_WRITTEN_ARGS:
-            return None
-        key = (id(op), n_inputs)
-        if key not in self.table:
-            self._ops[id(op)] = op
-            self.table[key] = self._make(op, n_inputs)
-        return self.table[key]

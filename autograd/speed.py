@@ -40,10 +40,10 @@ import numpy as np
 
 from autograd.grad_mode import _Switched
 from autograd.ops import OPS, Op
-from autograd.rule_expressions import MAX_WRITTEN_ARGS, WrittenRules, define, expression
+from autograd.rule_expressions import MAX_WRITTEN_ARGS, define, expression
 from autograd.value import Hooks, Value, _lift, _result, chain_rule
 
-__all__ = ["enable", "disable", "disabled", "is_enabled", "written_step", "written_forward"]
+__all__ = ["enable", "disable", "disabled", "is_enabled"]
 
 _GENERATED_NAMESPACE = {"ndarray": np.ndarray, "chain_rule": chain_rule}
 
@@ -91,8 +91,20 @@ def _make_forward(op: Op, n_inputs: int) -> Callable[[tuple[Value, ...]], Any] |
     return forward
 
 
-written_step = WrittenRules(_make_step)  # written_step.get(op, n_inputs) -> function or None
-written_forward = WrittenRules(_make_forward)
+class _ByWidth(dict):
+    """One op's written functions by number of inputs, each written on first use by
+    ``make(op, n)``. Widths past ``MAX_WRITTEN_ARGS`` get ``None`` and are not remembered (the
+    sizes of big sums are unbounded)."""
+
+    def __init__(self, make: Callable[[Op, int], Any], op: Op) -> None:
+        super().__init__()
+        self.make, self.op = make, op
+
+    def __missing__(self, n: int) -> Any:
+        if not 0 < n <= MAX_WRITTEN_ARGS:
+            return None
+        function = self[n] = self.make(self.op, n)
+        return function
 
 
 def _n_inputs(op: Op) -> int | None:
@@ -109,28 +121,22 @@ def _n_inputs(op: Op) -> int | None:
 
 
 def _nary_step(op: Op) -> Callable[[Value], None]:
-    table = written_step.table
-    key = id(op)
+    steps = _ByWidth(_make_step, op)
 
     def step(node: Value) -> None:
-        n = len(node._prev)
-        written = table.get((key, n)) or written_step.get(op, n)
-        (written or chain_rule)(node)
+        (steps[len(node._prev)] or chain_rule)(node)
 
     return step
 
 
 def _nary_forward(op: Op) -> Callable[[tuple[Value, ...]], Any]:
-    table = written_forward.table
-    key, rule = id(op), op.forward
+    forwards, rule = _ByWidth(_make_forward, op), op.forward
     scalar_only = op.name == "dot"  # dot's array path is a matrix product, not the expression
 
     def forward(parents: tuple[Value, ...]) -> Any:
         n = len(parents)
-        written = table.get((key, n), False)
-        if written is False:
-            written = written_forward.get(op, n)
-        if written is None or (scalar_only and n > 1 and type(parents[n // 2].data) is np.ndarray):
+        written = forwards[n]
+        if written is None or (scalar_only and type(parents[n // 2].data) is np.ndarray):
             return rule(*[p.data for p in parents])
         return written(parents)
 
@@ -145,7 +151,7 @@ def _install(op: Op) -> None:
         return
     n = _n_inputs(op)
     if n is not None and 0 < n <= MAX_WRITTEN_ARGS:
-        op.fast_step = written_step.get(op, n)
+        op.fast_step = _make_step(op, n)
 
 
 # Value's operator methods that dispatch into the table: method name -> (op name, reflected).

@@ -26,10 +26,12 @@ from typing import Any, Union
 
 import numpy as np
 
-from autograd import Value, dot
+from autograd import OPS, Value, apply_op
 from nn.init import Initializer, RandomSource, resolve_init
 from nn.inputs import Inputs, as_input_values, finite_array, finite_number
 from nn.module import Module
+
+_DOT = OPS["dot"]
 
 __all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS"]
 
@@ -105,7 +107,9 @@ class Neuron(Module):
         return self._forward(as_input_values(x, self.nin, "Neuron"))
 
     def _forward(self, inputs: list[Value]) -> Value:
-        total = dot(self.w, inputs, self.b)
+        # The dot node itself (``apply_op``): ``dot``'s argument checks are the caller's here.
+        w, b = self.w, self.b
+        total = apply_op(_DOT, (*w, *inputs) if b is None else (*w, *inputs, b))
         return total if self._activate is None else self._activate(total)
 
     def __repr__(self) -> str:
