@@ -72,8 +72,9 @@ class Module:
         return state
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Value]]:
-        """Yield ``(dotted_name, parameter)`` pairs in a stable order (attribute set order),
-        each parameter once: a tied parameter keeps the first name it is reached by.
+        """Yield ``(dotted_name, parameter)`` pairs in a stable order (attribute set order).
+
+        Each parameter comes once: a tied parameter keeps the first name it is reached by.
 
         Example:
             >>> from nn import Neuron
