@@ -13,10 +13,10 @@ import argparse
 import subprocess
 import time
 
-from benchmarks import depth, memory, profile_step, scaling, workload_a, workload_b, workload_s
+from benchmarks import depth, loop, memory, profile_step, scaling, workload_a, workload_b, workload_s
 from benchmarks.harness import ROOT, Section, machine, progress, table
 
-SECTIONS = [workload_a, workload_s, workload_b, memory, depth, scaling, profile_step]
+SECTIONS = [workload_a, workload_s, workload_b, loop, memory, depth, scaling, profile_step]
 
 
 def commit() -> str:

@@ -66,6 +66,8 @@ class Optimizer:
     def current_lr(self) -> float:
         """The learning rate the next ``step()`` will use."""
         lr = self.lr(self.steps) if callable(self.lr) else self.lr
+        if type(lr) is float and 0.0 <= lr < math.inf:  # the common case, checked cheaply
+            return lr
         return _check_rate(lr, f"lr schedule at step {self.steps}" if callable(self.lr) else "lr")
 
     def zero_grad(self) -> None:
