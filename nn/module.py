@@ -174,27 +174,37 @@ class _Found:
 def _find_parameters(module: Module) -> _Found:
     named: list[tuple[str, Value]] = []
     lists: list[tuple[list[Any], list[Any]]] = []
-    seen: set[int] = set()  # ids of parameters, modules and containers met (ties, cycles)
-
-    def walk(item: Union[Module, list[Any], tuple[Any, ...]], name: str) -> None:
-        if isinstance(item, Module):
-            subitems: Any = ((key, sub) for key, sub in vars(item).items() if not key.startswith("_"))
-        else:
-            if isinstance(item, list):
-                lists.append((item, list(item)))
-            subitems = ((str(i), sub) for i, sub in enumerate(item))
-        for key, sub in subitems:
-            if isinstance(sub, (Value, Module, list, tuple)) and id(sub) not in seen:
-                seen.add(id(sub))
-                path = f"{name}.{key}" if name else key
-                if isinstance(sub, Value):
-                    named.append((path, sub))
-                else:
-                    walk(sub, path)
-
-    seen.add(id(module))
-    walk(module, "")
+    _walk(module, "", named, lists, {id(module)})
     return _Found(named, lists)
+
+
+def _walk(
+    item: Union[Module, list[Any], tuple[Any, ...]],
+    name: str,
+    named: list[tuple[str, Value]],
+    lists: list[tuple[list[Any], list[Any]]],
+    seen: set[int],
+) -> None:
+    """Add the parameters under ``item`` to ``named`` and the lists met to ``lists``; ``seen``
+    holds the ids of the parameters, modules and containers met so far (ties, cycles).
+
+    (A module-level function, not a closure: a recursive closure is a reference cycle, which
+    would keep the model alive until the garbage collector runs.)
+    """
+    if isinstance(item, Module):
+        subitems: Any = ((key, sub) for key, sub in vars(item).items() if not key.startswith("_"))
+    else:
+        if isinstance(item, list):
+            lists.append((item, list(item)))
+        subitems = ((str(i), sub) for i, sub in enumerate(item))
+    for key, sub in subitems:
+        if isinstance(sub, (Value, Module, list, tuple)) and id(sub) not in seen:
+            seen.add(id(sub))
+            path = f"{name}.{key}" if name else key
+            if isinstance(sub, Value):
+                named.append((path, sub))
+            else:
+                _walk(sub, path, named, lists, seen)
 
 
 def _names(names: list[str], limit: int = 5) -> str:
