@@ -8,9 +8,9 @@ reachable by two paths (tied weights) is listed once, under the first name, as i
 The walk is remembered, so ``parameters()`` and ``zero_grad()`` in a training loop cost a
 loop over the parameters, not a walk of the model. The remembered list is used only while the
 structure is provably the same: setting or deleting a public attribute of any module forgets
-every remembered walk, and each list met on the walk is compared (by identity of its items,
-in C) with a copy taken then, so ``model.layers.append(...)`` or ``neuron.w[0] = Value(1.0)``
-is seen as well.
+every remembered walk, and each list met on the walk is compared with a copy taken then (one
+list comparison in C, which finds the same objects by identity), so ``model.layers.append(...)``
+or ``neuron.w[0] = Value(1.0)`` is seen as well.
 
 Example:
     >>> from nn import MLP
