@@ -167,7 +167,7 @@ def _change(model: Module, kind: int, a: int, b: int, new: Any) -> None:
     """One structural change, chosen by ``kind``, at places chosen by ``a`` and ``b``."""
     lists = _containers(model)
     modules = _modules(model)
-    some_list = lists[a % len(lists)]
+    some_list = lists[a % len(lists)] if lists else []  # [] : changes nothing the model reaches
     some_module = modules[a % len(modules)]
     if kind == 0:
         some_list.append(new)
