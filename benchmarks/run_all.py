@@ -16,6 +16,7 @@ import time
 from benchmarks import (
     demo_as_written,
     depth,
+    loop,
     memory,
     profile_step,
     scaling,
@@ -32,6 +33,7 @@ SECTIONS = [
     workload_m,
     workload_s,
     workload_b,
+    loop,
     memory,
     depth,
     scaling,

@@ -11,6 +11,9 @@ Peers:
   a scalar graph this small replays as generated straight-line code);
 * ``chainrule-tape-walk``: the same tape told to walk its nodes instead (``straight_line=False``);
 * ``chainrule-batched`` / ``chainrule-batched-tape``: the 4 samples as one batched graph;
+* ``chainrule-tape-user``: the tape loop as a user writes it (and as the XOR tutorial does):
+  ``tape.forward()``, ``model.zero_grad()``, ``tape.backward()``, ``optimizer.step()`` with
+  ``nn.SGD``, instead of the hand-written loops over the parameters above;
 * ``torch``: the same network in PyTorch (float64 tensors, one thread);
 * ``numpy``: a hand-written numpy loop with the backward pass derived by hand (our own, in the
   tutorials' style).
@@ -48,6 +51,7 @@ CHAINRULE = [
     "chainrule-tape-walk",
     "chainrule-batched",
     "chainrule-batched-tape",
+    "chainrule-tape-user",
 ]
 PEERS = [*CHAINRULE, "torch", "numpy"]
 
@@ -90,6 +94,26 @@ def chainrule(epochs: int, batched: bool, replay: bool, straight_line: bool | No
         root.backward() if tape is None else tape.backward()
         for p in params:
             p.data -= LR * p.grad
+    return float(loss)
+
+
+def chainrule_as_users_write_it(epochs: int) -> float:
+    """The XOR loop with a tape, written with the library's own pieces: ``model.zero_grad()``
+    and an ``nn.SGD`` optimizer."""
+    from autograd import Tape, sum_values
+    from nn import MLP, SGD
+
+    W1, b1, W2, b2 = initial_weights()
+    model = MLP.from_weights([W1, W2], [b1, b2], activation="sigmoid", output_activation="sigmoid")
+    errors = [model(x) - y for x, y in zip(X.tolist(), Y.tolist())]
+    tape = Tape(sum_values([e * e for e in errors]) * (1.0 / len(errors)))
+    optimizer = SGD(model.parameters(), lr=LR)
+    loss = 0.0
+    for _ in range(epochs):
+        loss = tape.forward()
+        model.zero_grad()
+        tape.backward()
+        optimizer.step()
     return float(loss)
 
 
@@ -137,6 +161,7 @@ def measure(peer: str, params: dict[str, Any]) -> dict[str, Any]:
         "chainrule-tape-walk": lambda: chainrule(epochs, batched=False, replay=True, straight_line=False),
         "chainrule-batched": lambda: chainrule(epochs, batched=True, replay=False),
         "chainrule-batched-tape": lambda: chainrule(epochs, batched=True, replay=True),
+        "chainrule-tape-user": lambda: chainrule_as_users_write_it(epochs),
         "torch": lambda: torch_loop(epochs),
         "numpy": lambda: numpy_loop(epochs),
     }[peer]
@@ -167,6 +192,8 @@ def run(rounds: int = 3) -> Section:
         for peer in PEERS
     ]
     spread = max(losses.values()) - min(losses.values())
+    # The headline targets compare chainrule's fastest way of writing the loop; the user's way
+    # has its own target below.
     fastest = min(CHAINRULE, key=lambda peer: median(times[peer]))
     text = [
         "The tutorials' XOR: 2-4-1, sigmoid on both layers, 4 samples, mean squared error, learning",
@@ -180,7 +207,8 @@ def run(rounds: int = 3) -> Section:
             rows,
         ),
         "",
-        f"Fastest chainrule variant: `{fastest}`.",
+        f"Fastest chainrule variant: `{fastest}`. As a user writes the tape loop (`model.zero_grad()`,",
+        f"`nn.SGD`): {vs_numpy['chainrule-tape-user']:.2f}x the numpy loop's time.",
     ]
     torch_ratio, numpy_ratio = vs_torch[fastest], vs_numpy[fastest]
     targets = [
@@ -192,6 +220,12 @@ def run(rounds: int = 3) -> Section:
         ),
         Target(
             "S stretch", "faster than the numpy loop", f"{numpy_ratio:.1f}x numpy's time", numpy_ratio < 1
+        ),
+        Target(
+            "S as users write it",
+            "the tape loop with model.zero_grad() and nn.SGD faster than the numpy loop",
+            f"{vs_numpy['chainrule-tape-user']:.2f}x numpy's time",
+            vs_numpy["chainrule-tape-user"] < 1,
         ),
     ]
     return Section("Workload S: the tutorials' XOR, 10,000 epochs", text, targets)

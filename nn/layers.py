@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import operator
 import random
 from collections.abc import Callable, Sequence
 from typing import Any, Union
@@ -77,11 +78,14 @@ class Neuron(Module):
         seed: int | None = None,
         rng: RandomSource | None = None,
     ) -> None:
-        _check_size(nin, "nin")
+        nin = _size(nin, "nin")
         if not isinstance(bias, (bool, np.bool_)):
             raise TypeError(f"bias must be True or False, got {bias!r}")
+        self._activate = _resolve_activation(activation)
+        self.activation = activation
         draw, source = resolve_init(init), _random_source(seed, rng)
-        self._setup([draw(source, nin) for _ in range(nin)], 0.0 if bias else None, activation)
+        self.w = [Value(float(draw(source, nin))) for _ in range(nin)]
+        self.b = Value(0.0) if bias else None
 
     @classmethod
     def from_weights(
@@ -89,15 +93,11 @@ class Neuron(Module):
     ) -> Neuron:
         """A neuron with the given weights and bias (``bias=None``: no bias)."""
         row = finite_array(weights, "weights", ndim=1)
-        neuron = cls.__new__(cls)
-        neuron._setup(list(row), None if bias is None else finite_number(bias, "bias"), activation)
+        b = None if bias is None else finite_number(bias, "bias")
+        neuron = cls(len(row), activation, bias=b is not None, init=_Given(row))
+        if neuron.b is not None:
+            neuron.b.data = b
         return neuron
-
-    def _setup(self, weights: list[float], bias: float | None, activation: str) -> None:
-        self._activate = _resolve_activation(activation)
-        self.activation = activation
-        self.w = [Value(float(w)) for w in weights]
-        self.b = None if bias is None else Value(float(bias))
 
     @property
     def nin(self) -> int:
@@ -139,8 +139,7 @@ class Layer(Module):
         seed: int | None = None,
         rng: RandomSource | None = None,
     ) -> None:
-        _check_size(nin, "nin")
-        _check_size(nout, "nout")
+        nin, nout = _size(nin, "nin"), _size(nout, "nout")
         source = _random_source(seed, rng)
         self.neurons = [Neuron(nin, activation, bias, init, rng=source) for _ in range(nout)]
         self._nin = nin
@@ -155,17 +154,16 @@ class Layer(Module):
         ``(nin, nout)`` is ``W.T`` here. ``biases`` (length ``nout``) or ``None`` for no biases.
         """
         matrix = finite_array(weights, "weights", ndim=2)
-        if biases is None:
-            bias_list: list[float | None] = [None] * len(matrix)
-        else:
-            bias_array = finite_array(biases, "biases", ndim=1)
-            if len(bias_array) != len(matrix):
-                raise ValueError(f"{len(matrix)} neurons need {len(matrix)} biases, got {len(bias_array)}")
-            bias_list = [float(b) for b in bias_array]
-        layer = cls.__new__(cls)
-        layer.neurons = [Neuron.from_weights(row, b, activation) for row, b in zip(matrix, bias_list)]
-        layer._nin = matrix.shape[1]
+        vector = None if biases is None else _bias_vector(biases, len(matrix))
+        nout, nin = matrix.shape
+        layer = cls(nin, nout, activation, bias=vector is not None, init=_Given(matrix))
+        layer._set_biases(vector)
         return layer
+
+    def _set_biases(self, vector: np.ndarray | None) -> None:
+        if vector is not None:
+            for neuron, b in zip(self.neurons, vector.tolist()):
+                neuron.b.data = b  # type: ignore[union-attr]
 
     @property
     def nin(self) -> int:
@@ -232,13 +230,12 @@ class MLP(Module):
         seed: int | None = None,
         rng: RandomSource | None = None,
     ) -> None:
-        _check_size(nin, "nin")
+        nin = _size(nin, "nin")
         if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
             sizes = sizes.tolist()
         if isinstance(sizes, (int, np.integer)) or not isinstance(sizes, Sequence) or len(sizes) == 0:
             raise ValueError(f"sizes must be a non-empty list of layer sizes such as [16, 1], got {sizes!r}")
-        for size in sizes:
-            _check_size(size, "every layer size")
+        sizes = [_size(size, "every layer size") for size in sizes]
         _resolve_activation(activation)
         _resolve_activation(output_activation)
         source = _random_source(seed, rng)
@@ -277,21 +274,25 @@ class MLP(Module):
             raise ValueError("from_weights needs at least one weight matrix")
         if biases is not None and len(biases) != len(weights):
             raise ValueError(f"got {len(weights)} weight matrices but {len(biases)} bias vectors")
-        layers: list[Layer] = []
-        for i, matrix in enumerate(weights):
-            is_last = i == len(weights) - 1
-            layer = Layer.from_weights(
-                matrix, None if biases is None else biases[i], output_activation if is_last else activation
-            )
-            if layers and layer.nin != layers[-1].nout:
+        matrices = [finite_array(matrix, "weights", ndim=2) for matrix in weights]
+        for i in range(1, len(matrices)):
+            (nout, nin), before = matrices[i].shape, len(matrices[i - 1])
+            if nin != before:
                 raise ValueError(
-                    f"weight matrix {i} has shape ({layer.nout}, {layer.nin}) but layer {i - 1} has "
-                    f"{layers[-1].nout} outputs: it needs shape ({layer.nout}, {layers[-1].nout})"
+                    f"weight matrix {i} has shape ({nout}, {nin}) but layer {i - 1} has "
+                    f"{before} outputs: it needs shape ({nout}, {before})"
                 )
-            layers.append(layer)
-        mlp = cls.__new__(cls)
-        mlp.layers = layers
-        mlp._activation, mlp._output_activation = activation, output_activation
+        vectors = None if biases is None else [_bias_vector(b, len(m)) for b, m in zip(biases, matrices)]
+        mlp = cls(
+            matrices[0].shape[1],
+            [len(matrix) for matrix in matrices],
+            activation,
+            output_activation,
+            bias=vectors is not None,
+            init=_Given(np.concatenate([matrix.ravel() for matrix in matrices])),
+        )
+        for i, layer in enumerate(mlp.layers):
+            layer._set_biases(None if vectors is None else vectors[i])
         return mlp
 
     @property
@@ -334,9 +335,34 @@ def _resolve_activation(name: str) -> Callable[[Value], Value] | None:
     return ACTIVATIONS[name]
 
 
-def _check_size(n: Any, what: str) -> None:
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"{what} must be a positive integer, got {n!r}")
+def _size(n: Any, what: str) -> int:
+    """``n`` as a plain ``int`` (numpy integers included); ``ValueError`` unless it is one >= 1."""
+    if not isinstance(n, (bool, np.bool_)):
+        try:
+            size = operator.index(n)
+        except TypeError:
+            size = 0
+        if size >= 1:
+            return size
+    raise ValueError(f"{what} must be a positive integer, got {n!r}")
+
+
+def _bias_vector(biases: Any, nout: int) -> np.ndarray:
+    vector = finite_array(biases, "biases", ndim=1)
+    if len(vector) != nout:
+        raise ValueError(f"{nout} neurons need {nout} biases, got {len(vector)}")
+    return vector
+
+
+class _Given:
+    """An initialiser that hands out given weights in order (``from_weights`` builds through
+    ``__init__`` with it); it draws nothing, so no random generator is touched."""
+
+    def __init__(self, weights: np.ndarray) -> None:
+        self._weights = iter(weights.ravel().tolist())
+
+    def __call__(self, rng: RandomSource, nin: int) -> float:
+        return next(self._weights)
 
 
 def _random_source(seed: int | None, rng: RandomSource | None) -> RandomSource:

@@ -28,6 +28,7 @@ from typing import Any, Union
 import numpy as np
 
 from autograd import Value, sum_values
+from nn.bce import torch_bce
 
 __all__ = [
     "mse_loss",
@@ -55,20 +56,27 @@ def mse_loss(predictions: Predictions, targets: Any, reduction: str = "mean") ->
 
 
 def binary_cross_entropy(predictions: Predictions, targets: Any, reduction: str = "mean") -> Value:
-    """``-[t log p + (1 - t) log(1 - p)]`` for probabilities ``p`` in [0, 1].
+    """``-[t log p + (1 - t) log(1 - p)]`` for probabilities ``p`` in [0, 1], as PyTorch's
+    ``binary_cross_entropy``: the same values and the same gradients, at p = 0 and 1 as well.
 
-    When ``p`` is the output of a recorded ``sigmoid`` node, the loss is computed from the
-    sigmoid's input with :func:`binary_cross_entropy_with_logits` (same value and gradient,
-    but finite even when the sigmoid has saturated to exactly 0 or 1). Otherwise ``log(0)``
-    counts as -100, as in PyTorch.
+    The gradient flows into ``p`` itself, whatever node made it. As in PyTorch, each log is
+    clamped at -100 (so ``log(0)`` counts as -100) and the gradient is
+    ``(p - t) / max(p (1 - p), 1e-12)``: finite at p = 0 and p = 1 (see :mod:`nn.bce`).
+    For a model whose last step is a sigmoid, :func:`binary_cross_entropy_with_logits` on the
+    sigmoid's input is the numerically stable choice.
 
     Raises:
         ValueError: if a probability or a target is outside [0, 1].
 
     Example:
         >>> from autograd import Value
-        >>> round(binary_cross_entropy(Value(0.8), 1.0).data, 6)     # -log(0.8)
+        >>> p = Value(0.8)
+        >>> loss = binary_cross_entropy(p, 1.0)
+        >>> round(loss.data, 6)                                      # -log(0.8)
         0.223144
+        >>> loss.backward()
+        >>> round(p.grad, 6)                                         # (0.8 - 1) / (0.8 * 0.2)
+        -1.25
     """
     _check_probabilities(targets, "binary_cross_entropy")
     return _elementwise(predictions, targets, reduction, "binary_cross_entropy", _bce_term)
@@ -151,23 +159,12 @@ def _logits_term(z: Value, t: Any) -> Value:
 
 
 def _bce_term(p: Value, t: Any) -> Value:
-    if p.op == "sigmoid":
-        return _logits_term(p.parents[0], t)
     if np.any(np.asarray(p.data) < 0) or np.any(np.asarray(p.data) > 1):
         raise ValueError(
             f"binary_cross_entropy expects probabilities in [0, 1], got {p.data!r}; "
             f"for raw scores use binary_cross_entropy_with_logits"
         )
-    return -(_clamped_log(p) * t + _clamped_log(1 - p) * (1 - t))
-
-
-def _clamped_log(p: Value) -> Value:
-    """log(p), with log(0) taken as -100 (PyTorch's clamp) so that a 0 times 0 term stays 0."""
-    zero = p.data == 0
-    if not np.any(zero):
-        return p.log()
-    mask = zero.astype(np.float64) if isinstance(zero, np.ndarray) else 1.0
-    return (p + mask).log() - 100.0 * mask
+    return torch_bce(p, t)
 
 
 def _hinge_term(score: Value, y: Any) -> Value:

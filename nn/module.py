@@ -2,7 +2,15 @@
 
 A module's parameters are found by walking its public attributes in the order they were
 set: a ``Value`` is a parameter, a ``Module`` is walked recursively, and a list or tuple is
-walked item by item. Names are dotted paths such as ``layers.0.neurons.1.w.0``.
+walked item by item. Names are dotted paths such as ``layers.0.neurons.1.w.0``. A parameter
+reachable by two paths (tied weights) is listed once, under the first name, as in PyTorch.
+
+The walk is remembered, so ``parameters()`` and ``zero_grad()`` in a training loop cost a
+loop over the parameters, not a walk of the model. The remembered list is used only while the
+structure is provably the same: setting or deleting a public attribute of any module forgets
+every remembered walk, and each list met on the walk is compared with a copy taken then (one
+list comparison in C, which finds the same objects by identity), so ``model.layers.append(...)``
+or ``neuron.w[0] = Value(1.0)`` is seen as well.
 
 Example:
     >>> from nn import MLP
@@ -20,13 +28,24 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 
 from autograd import Value
 
 __all__ = ["Module"]
+
+
+# Replaced by a new object whenever a public attribute of any module is set or deleted: a
+# remembered walk made under another object may be out of date. (An object, not a counter, so
+# that a pickled or deep-copied walk never matches by coincidence.)
+_structure = object()
+
+
+def _structure_changed() -> None:
+    global _structure
+    _structure = object()
 
 
 class Module:
@@ -37,30 +56,53 @@ class Module:
     are private and never searched for parameters.
     """
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not name.startswith("_"):
+            _structure_changed()
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if not name.startswith("_"):
+            _structure_changed()
+        object.__delattr__(self, name)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(vars(self))
+        state.pop("_found_parameters", None)  # a remembered walk is not part of the model
+        return state
+
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Value]]:
         """Yield ``(dotted_name, parameter)`` pairs in a stable order (attribute set order).
+
+        Each parameter comes once: a tied parameter keeps the first name it is reached by.
 
         Example:
             >>> from nn import Neuron
             >>> [name for name, _ in Neuron(2, seed=0).named_parameters()]
             ['w.0', 'w.1', 'b']
         """
-        for name, item in vars(self).items():
-            if not name.startswith("_"):
-                yield from _walk(item, prefix + name)
+        named = self._found().named
+        return iter(named) if not prefix else ((prefix + name, p) for name, p in named)
 
     def parameters(self) -> list[Value]:
-        """All parameters, in the order of :meth:`named_parameters`."""
-        return [p for _, p in self.named_parameters()]
+        """All parameters, in the order of :meth:`named_parameters` (a new list each call)."""
+        return list(self._found().params)
 
     def num_parameters(self) -> int:
         """How many scalar parameters the module has."""
-        return sum(1 for _ in self.named_parameters())
+        return len(self._found().params)
 
     def zero_grad(self) -> None:
         """Set every parameter's ``grad`` to 0 (do it before each ``backward`` when training)."""
-        for p in self.parameters():
+        for p in self._found().params:
             p.grad = 0.0
+
+    def _found(self) -> _Found:
+        found: _Found | None = vars(self).get("_found_parameters")
+        if found is None or not found.is_current():
+            found = _find_parameters(self)
+            object.__setattr__(self, "_found_parameters", found)
+        return found
 
     def state_dict(self) -> dict[str, float]:
         """The parameters as ``{dotted_name: float}``, in parameter order.
@@ -104,14 +146,65 @@ class Module:
         return f"{type(self).__name__}({self.num_parameters()} parameters)"
 
 
-def _walk(item: Any, name: str) -> Iterator[tuple[str, Value]]:
-    if isinstance(item, Value):
-        yield name, item
-    elif isinstance(item, Module):
-        yield from item.named_parameters(name + ".")
-    elif isinstance(item, (list, tuple)):
-        for i, sub in enumerate(item):
-            yield from _walk(sub, f"{name}.{i}")
+class _Found:
+    """The parameters found by one walk of a module, and what is needed to tell if it is current."""
+
+    __slots__ = ("structure", "named", "params", "lists")
+
+    def __init__(self, named: list[tuple[str, Value]], lists: list[tuple[list[Any], list[Any]]]) -> None:
+        self.structure = _structure
+        self.named = named
+        self.params = [p for _, p in named]
+        self.lists = lists  # (a list met on the walk, a copy of it then)
+
+    def is_current(self) -> bool:
+        if self.structure is not _structure:
+            return False
+        try:
+            # ``!=`` on two lists compares items by identity first; Values compare by identity
+            # (and a list nested in a list is compared item by item).
+            for current, then in self.lists:
+                if current != then:
+                    return False
+        except Exception:  # an item whose == raises: walk again
+            return False
+        return True
+
+
+def _find_parameters(module: Module) -> _Found:
+    named: list[tuple[str, Value]] = []
+    lists: list[tuple[list[Any], list[Any]]] = []
+    _walk(module, "", named, lists, {id(module)})
+    return _Found(named, lists)
+
+
+def _walk(
+    item: Union[Module, list[Any], tuple[Any, ...]],
+    name: str,
+    named: list[tuple[str, Value]],
+    lists: list[tuple[list[Any], list[Any]]],
+    seen: set[int],
+) -> None:
+    """Add the parameters under ``item`` to ``named`` and the lists met to ``lists``; ``seen``
+    holds the ids of the parameters, modules and containers met so far (ties, cycles).
+
+    (A module-level function, not a closure: a recursive closure is a reference cycle, which
+    would keep the model alive until the garbage collector runs.)
+    """
+    if isinstance(item, Module):
+        subitems: Any = ((key, sub) for key, sub in vars(item).items() if not key.startswith("_"))
+    else:
+        if isinstance(item, list):
+            lists.append((item, list(item)))
+        subitems = ((str(i), sub) for i, sub in enumerate(item))
+    for key, sub in subitems:
+        if isinstance(sub, (Value, Module, list, tuple)) and id(sub) not in seen:
+            seen.add(id(sub))
+            path = f"{name}.{key}" if name else key
+            if isinstance(sub, Value):
+                named.append((path, sub))
+            else:
+                _walk(sub, path, named, lists, seen)
 
 
 def _names(names: list[str], limit: int = 5) -> str:

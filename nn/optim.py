@@ -66,6 +66,8 @@ class Optimizer:
     def current_lr(self) -> float:
         """The learning rate the next ``step()`` will use."""
         lr = self.lr(self.steps) if callable(self.lr) else self.lr
+        if type(lr) is float and 0.0 <= lr < math.inf:  # the common case, checked cheaply
+            return lr
         return _check_rate(lr, f"lr schedule at step {self.steps}" if callable(self.lr) else "lr")
 
     def zero_grad(self) -> None:
@@ -113,11 +115,17 @@ class SGD(Optimizer):
         self._velocity: list[Any] = [None] * len(self.params)
 
     def _update(self, lr: float) -> None:
+        decay, momentum = self.weight_decay, self.momentum
+        if not decay and not momentum:  # plain SGD: the common case, kept to one line a parameter
+            for p in self.params:
+                p.data = p.data - lr * p.grad
+            return
+        velocity = self._velocity
         for i, p in enumerate(self.params):
-            g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
-            if self.momentum:
-                buf = self._velocity[i]
-                g = self._velocity[i] = g if buf is None else self.momentum * buf + g
+            g = p.grad + decay * p.data if decay else p.grad
+            if momentum:
+                buf = velocity[i]
+                g = velocity[i] = g if buf is None else momentum * buf + g
             p.data = p.data - lr * g
 
 
@@ -158,18 +166,18 @@ class Adam(Optimizer):
 
     def _update(self, lr: float) -> None:
         beta1, beta2 = self.betas
+        one_minus_beta1, one_minus_beta2 = 1 - beta1, 1 - beta2
+        decay, eps, sqrt = self.weight_decay, self.eps, math.sqrt
         t = self.steps + 1
         step_size = lr / (1 - beta1**t)
         correction2_sqrt = math.sqrt(1 - beta2**t)
+        first, second = self._m, self._v
         for i, p in enumerate(self.params):
-            g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
-            m = self._m[i] = beta1 * self._m[i] + (1 - beta1) * g
-            v = self._v[i] = beta2 * self._v[i] + (1 - beta2) * g * g
-            p.data = p.data - step_size * m / (_sqrt(v) / correction2_sqrt + self.eps)
-
-
-def _sqrt(x: Any) -> Any:
-    return math.sqrt(x) if isinstance(x, float) else x**0.5
+            g = p.grad + decay * p.data if decay else p.grad
+            m = first[i] = beta1 * first[i] + one_minus_beta1 * g
+            v = second[i] = beta2 * second[i] + one_minus_beta2 * g * g
+            root = sqrt(v) if type(v) is float else v**0.5  # batched values: element-wise
+            p.data = p.data - step_size * m / (root / correction2_sqrt + eps)
 
 
 def _check_rate(x: Any, what: str) -> float:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import reprlib
 import secrets
 from typing import Any, Union
 
@@ -91,12 +92,9 @@ def load(path: PathLike) -> MLP:
             chainrule model, an unsupported version, or an architecture and weights that do not
             match (wrong shape, a value that is not a finite number, an unknown activation).
     """
-    with open(path, encoding="utf-8") as file:
-        text = file.read()
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ModelFileError(path, f"not valid JSON ({exc})") from None
+    with open(path, "rb") as file:
+        data = file.read()
+    document = _parse(data, path)
     weights, biases, arch = _read_document(document, lambda problem: ModelFileError(path, problem))
     return MLP.from_weights(weights, biases, arch["activation"], arch["output_activation"])
 
@@ -139,6 +137,28 @@ def _sync_directory(directory: str) -> None:
 
 # --- reading and checking ------------------------------------------------------------------
 
+# Short, safe reprs for messages: a hostile file may hold huge or deeply nested values.
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother, _SHORT.maxlong = 3, 40, 40, 40
+
+
+def _show(x: Any) -> str:
+    return _SHORT.repr(x)
+
+
+def _parse(data: bytes, path: PathLike) -> Any:
+    """The JSON document in ``data``; every way of failing becomes a :class:`ModelFileError`."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ModelFileError(path, f"not UTF-8 text (byte {exc.start})") from None
+    try:
+        return json.loads(text)  # NaN and Infinity parse; the checks below name where they are
+    except RecursionError:
+        raise ModelFileError(path, "not valid JSON (nested too deeply)") from None
+    except ValueError as exc:  # JSONDecodeError, or an integer too long to convert
+        raise ModelFileError(path, f"not valid JSON ({exc})") from None
+
 
 def _read_document(document: Any, error: Any) -> tuple[list[Any], list[Any] | None, dict[str, Any]]:
     """Check the whole document; return (weights per layer, biases per layer or None, architecture)."""
@@ -146,7 +166,7 @@ def _read_document(document: Any, error: Any) -> tuple[list[Any], list[Any] | No
         raise error(f'not a chainrule model file (expected an object with "format": "{FORMAT}")')
     version = document.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
-        raise error(f"the format version must be an integer, got {version!r}")
+        raise error(f"the format version must be an integer, got {_show(version)}")
     if version != VERSION:
         newer = " (written by a newer chainrule: upgrade to read it)" if version > VERSION else ""
         raise error(f"unsupported format version {version}; this chainrule reads version {VERSION}{newer}")
@@ -160,14 +180,14 @@ def _read_document(document: Any, error: Any) -> tuple[list[Any], list[Any] | No
     for i, layer in enumerate(layers):
         nin, nout = widths[i], widths[i + 1]
         if not isinstance(layer, dict):
-            raise error(f'layer {i} must be an object with "weights" and "biases", got {layer!r}')
+            raise error(f'layer {i} must be an object with "weights" and "biases", got {_show(layer)}')
         rows = layer.get("weights")
         if not isinstance(rows, list) or len(rows) != nout:
-            got = len(rows) if isinstance(rows, list) else repr(rows)
+            got = len(rows) if isinstance(rows, list) else _show(rows)
             raise error(f"layer {i} expects {nout} neurons (rows of weights), got {got}")
         for j, row in enumerate(rows):
             if not isinstance(row, list) or len(row) != nin:
-                got = len(row) if isinstance(row, list) else repr(row)
+                got = len(row) if isinstance(row, list) else _show(row)
                 raise error(f"layer {i} expects {nin} weights per neuron, got {got} (neuron {j})")
             for k, w in enumerate(row):
                 _check_number(w, f"layer {i} neuron {j} weight {k}", error)
@@ -175,7 +195,7 @@ def _read_document(document: Any, error: Any) -> tuple[list[Any], list[Any] | No
         bias = layer.get("biases")
         if arch["bias"]:
             if not isinstance(bias, list) or len(bias) != nout:
-                got = len(bias) if isinstance(bias, list) else repr(bias)
+                got = len(bias) if isinstance(bias, list) else _show(bias)
                 raise error(f"layer {i} expects {nout} biases, got {got}")
             for j, b in enumerate(bias):
                 _check_number(b, f"layer {i} neuron {j} bias", error)
@@ -187,21 +207,21 @@ def _read_document(document: Any, error: Any) -> tuple[list[Any], list[Any] | No
 
 def _read_architecture(arch: Any, error: Any) -> dict[str, Any]:
     if not isinstance(arch, dict):
-        raise error(f'"architecture" must be an object, got {arch!r}')
+        raise error(f'"architecture" must be an object, got {_show(arch)}')
     expected = ("nin", "sizes", "activation", "output_activation", "bias")
     missing = [key for key in expected if key not in arch]
     if missing:
         raise error(f"the architecture lacks {', '.join(missing)}")
     if not _is_int(arch["nin"]) or arch["nin"] < 1:
-        raise error(f"architecture nin must be a positive integer, got {arch['nin']!r}")
+        raise error(f"architecture nin must be a positive integer, got {_show(arch['nin'])}")
     sizes = arch["sizes"]
     if not isinstance(sizes, list) or not sizes or not all(_is_int(n) and n >= 1 for n in sizes):
-        raise error(f"architecture sizes must be a non-empty list of positive integers, got {sizes!r}")
+        raise error(f"architecture sizes must be a non-empty list of positive integers, got {_show(sizes)}")
     for key in ("activation", "output_activation"):
-        if arch[key] not in ACTIVATIONS:
-            raise error(f"unknown {key} {arch[key]!r}; valid names: {', '.join(map(repr, ACTIVATIONS))}")
+        if not isinstance(arch[key], str) or arch[key] not in ACTIVATIONS:
+            raise error(f"unknown {key} {_show(arch[key])}; valid names: {', '.join(map(repr, ACTIVATIONS))}")
     if not isinstance(arch["bias"], bool):
-        raise error(f"architecture bias must be true or false, got {arch['bias']!r}")
+        raise error(f"architecture bias must be true or false, got {_show(arch['bias'])}")
     return arch
 
 
@@ -211,6 +231,10 @@ def _is_int(x: Any) -> bool:
 
 def _check_number(x: Any, what: str, error: Any) -> None:
     if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise error(f"{what} must be a number, got {x!r}")
-    if not math.isfinite(x):
-        raise error(f"{what} must be finite, got {x!r}")
+        raise error(f"{what} must be a number, got {_show(x)}")
+    try:
+        finite = math.isfinite(x)  # an int too large for a float64 overflows here
+    except OverflowError:
+        finite = False
+    if not finite:
+        raise error(f"{what} must be finite, got {_show(x)}")

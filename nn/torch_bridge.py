@@ -90,13 +90,21 @@ def from_torch(sequential: Any) -> MLP:
 
     Raises:
         ImportError: if PyTorch is not installed (the message says how to install it).
-        TypeError: if ``sequential`` is not a ``torch.nn.Sequential``.
+        TypeError: if ``sequential`` is not a ``torch.nn.Sequential`` itself (a subclass may
+            have its own ``forward``).
         ValueError: naming the layer (its index in ``sequential`` and its type) that has no
-            chainrule equivalent or breaks the rules above.
+            chainrule equivalent or breaks the rules above: a subclass of a supported layer or a
+            module with forward hooks is refused too, as it may compute something else.
     """
     torch = _torch("from_torch")
     if not isinstance(sequential, torch.nn.Sequential):
         raise TypeError(f"from_torch reads a torch.nn.Sequential, got {type(sequential).__name__}")
+    if type(sequential) is not torch.nn.Sequential:
+        raise TypeError(
+            f"from_torch reads a torch.nn.Sequential itself, got {type(sequential).__name__}, a subclass: "
+            f"its forward may compute something else than its layers in turn"
+        )
+    _refuse_hooks(sequential, "the Sequential")
     linears, activations, activation_modules = _read_layers(torch, list(sequential))
     for index, name in zip(activation_modules[1:-1], activations[1:-1]):
         if name != activations[0]:
@@ -144,12 +152,14 @@ def _read_layers(torch: ModuleType, modules: list[Any]) -> tuple[list[tuple[int,
     where: list[int] = []
     for index, module in enumerate(modules):
         kind = type(module).__name__
-        if isinstance(module, torch.nn.Linear):
+        _refuse_subclass(torch, index, module)
+        _refuse_hooks(module, f"layer {index} ({kind})")
+        if type(module) is torch.nn.Linear:
             linears.append((index, module))
             activations.append("linear")
             where.append(index)
         elif type(module) in activation_classes:
-            if index == 0 or not isinstance(modules[index - 1], torch.nn.Linear):
+            if index == 0 or type(modules[index - 1]) is not torch.nn.Linear:
                 raise ValueError(
                     f"from_torch: layer {index} ({kind}) must directly follow a Linear layer "
                     f"(an MLP applies one activation after each Linear)"
@@ -162,3 +172,23 @@ def _read_layers(torch: ModuleType, modules: list[Any]) -> tuple[list[tuple[int,
                 f"from_torch: layer {index} ({kind}) has no chainrule equivalent; supported: {supported}"
             )
     return linears, activations, where
+
+
+def _refuse_subclass(torch: ModuleType, index: int, module: Any) -> None:
+    """A subclass of a supported layer may compute something else (its own ``forward``)."""
+    for name in ["Linear", *_FROM_TORCH]:
+        base = getattr(torch.nn, name)
+        if isinstance(module, base) and type(module) is not base:
+            raise ValueError(
+                f"from_torch: layer {index} ({type(module).__name__}) is a subclass of {name}; only "
+                f"torch.nn.{name} itself is read (a subclass may compute something else)"
+            )
+
+
+def _refuse_hooks(module: Any, what: str) -> None:
+    """Forward hooks change what a module computes; an MLP has no place for them."""
+    hooks = [getattr(module, name, None) for name in ("_forward_hooks", "_forward_pre_hooks")]
+    if any(hooks):
+        raise ValueError(
+            f"from_torch: {what} has forward hooks, which change what it computes; remove them first"
+        )

@@ -7,7 +7,7 @@ inputs, every peer's losses must agree with micrograd's (or numpy's) from the sa
 import numpy as np
 import pytest
 
-from benchmarks import harness, workload_a, workload_b, workload_s
+from benchmarks import harness, loop, workload_a, workload_b, workload_s
 
 
 def losses_of(make_step, steps, X, y):
@@ -41,6 +41,18 @@ def test_workload_s_chainrule_variants_match_the_numpy_loop(batched, replay, str
     expected = workload_s.numpy_loop(30)
     got = workload_s.chainrule(30, batched=batched, replay=replay, straight_line=straight_line)
     assert got == pytest.approx(expected, rel=1e-9)
+
+
+def test_workload_s_loop_as_users_write_it_matches_the_numpy_loop():
+    assert workload_s.chainrule_as_users_write_it(30) == pytest.approx(workload_s.numpy_loop(30), rel=1e-9)
+
+
+@pytest.mark.parametrize("make", [loop.chainrule_operations, loop.torch_operations])
+def test_the_loop_benchmark_runs_every_operation_on_the_same_model_size(make):
+    count, operations = make([4, 1])
+    assert count == 17 and list(operations) == loop.OPERATIONS
+    for operation in operations.values():
+        operation()
 
 
 def test_workload_s_torch_matches_the_numpy_loop():

@@ -266,3 +266,27 @@ def test_batched_layer_and_neuron_and_list_of_rows():
     np.testing.assert_allclose(neuron(X).data, out[1].data, rtol=0, atol=0)
     np.testing.assert_allclose(layer(X.tolist())[1].data, out[1].data, rtol=0, atol=0)
     np.testing.assert_allclose(neuron(X).data[1], neuron(X[1]).data, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("cls", [Neuron, Layer, MLP])
+def test_from_weights_builds_through_init(cls):
+    """Issue 11: ``from_weights`` runs the class's ``__init__`` (a subclass's set-up included)
+    instead of ``cls.__new__``, and draws nothing from the global random generator."""
+
+    class Built(cls):  # type: ignore[misc, valid-type]
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._built_by_init = True
+
+    weights = {Neuron: [0.5, -1.5], Layer: [[0.5, -1.5], [2.0, 0.25]], MLP: [[[0.5, -1.5]], [[3.0]]]}[cls]
+    biases = {Neuron: 0.75, Layer: [0.75, -2.0], MLP: [[0.75], [-2.0]]}[cls]
+    state = random.getstate()
+    model = Built.from_weights(weights, biases)
+    assert random.getstate() == state
+    assert type(model) is Built and model._built_by_init
+    assert model.state_dict() == cls.from_weights(weights, biases).state_dict()
+    flat = np.ravel(np.concatenate([np.ravel(w) for w in weights]) if cls is MLP else weights)
+    assert [p.data for name, p in model.named_parameters() if not name.endswith("b")] == flat.tolist()
+    assert [p.data for name, p in model.named_parameters() if name.endswith("b")] == np.ravel(
+        np.concatenate([np.ravel(b) for b in biases]) if cls is MLP else biases
+    ).tolist()

@@ -235,8 +235,13 @@ def test_losses_at_their_kinks_and_saturation_points():
         loss.backward()
         assert math.isfinite(loss.data) and math.isfinite(p.grad)
         assert loss.data == (100.0 if p_value != t else 0.0)
-    # BCE through a saturated sigmoid is computed from the logit: exact, finite gradient
+    # BCE through a saturated sigmoid is PyTorch's: clamped at 100, and no gradient gets
+    # through sigmoid'(-1000) = 0; BCE with logits is the exact path
     logit = Value(-LIMIT)
     through_sigmoid = binary_cross_entropy(logit.sigmoid(), 1.0)
     through_sigmoid.backward()
-    assert through_sigmoid.data == pytest.approx(LIMIT, rel=REL) and logit.grad == pytest.approx(-1.0)
+    assert (through_sigmoid.data, logit.grad) == (100.0, 0.0)
+    logit.grad = 0.0
+    from_logit = binary_cross_entropy_with_logits(logit, 1.0)
+    from_logit.backward()
+    assert from_logit.data == pytest.approx(LIMIT, rel=REL) and logit.grad == pytest.approx(-1.0)

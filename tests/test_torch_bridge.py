@@ -249,3 +249,73 @@ def test_importing_nn_does_not_import_torch():
     code = "import sys, nn; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+class _Doubled(tnn.Sequential):
+    def forward(self, x):
+        return 2 * super().forward(x)
+
+
+class _Plain(tnn.Sequential):
+    """No forward of its own, but still not Sequential itself: it could add one at any time."""
+
+
+class _ShiftedLinear(tnn.Linear):
+    def forward(self, x):
+        return super().forward(x) + 1
+
+
+class _LeakyTanh(tnn.Tanh):
+    def forward(self, x):
+        return torch.tanh(x) + 0.01 * x
+
+
+def _hooked(module):
+    module.register_forward_hook(lambda m, inputs, out: out * 3)
+    return module
+
+
+def _pre_hooked(module):
+    module.register_forward_pre_hook(lambda m, inputs: (inputs[0] + 1,))
+    return module
+
+
+@pytest.mark.parametrize("cls", [_Doubled, _Plain])
+def test_a_sequential_subclass_is_refused(cls):
+    """Issue 12, category 10: a subclass with its own forward was read as its layers."""
+    net = cls(tnn.Linear(2, 3, dtype=torch.float64), tnn.Tanh(), tnn.Linear(3, 1, dtype=torch.float64))
+    with pytest.raises(TypeError, match=f"got {cls.__name__}, a subclass"):
+        from_torch(net)
+
+
+@pytest.mark.parametrize(
+    ("modules", "message"),
+    [
+        (
+            lambda: [_ShiftedLinear(2, 3), tnn.Tanh(), tnn.Linear(3, 1)],
+            r"layer 0 \(_ShiftedLinear\) is a subclass of Linear",
+        ),
+        (
+            lambda: [tnn.Linear(2, 3), _LeakyTanh(), tnn.Linear(3, 1)],
+            r"layer 1 \(_LeakyTanh\) is a subclass of Tanh",
+        ),
+        (
+            lambda: [tnn.Linear(2, 3), tnn.Tanh(), _hooked(tnn.Linear(3, 1))],
+            r"layer 2 \(Linear\) has forward hooks",
+        ),
+        (
+            lambda: [tnn.Linear(2, 3), _pre_hooked(tnn.ReLU()), tnn.Linear(3, 1)],
+            r"layer 1 \(ReLU\) has forward hooks",
+        ),
+    ],
+    ids=["linear subclass", "tanh subclass", "forward hook", "forward pre-hook"],
+)
+def test_a_layer_that_may_compute_something_else_is_refused(modules, message):
+    with pytest.raises(ValueError, match=f"^from_torch: {message}"):
+        from_torch(tnn.Sequential(*modules()))
+
+
+def test_a_sequential_with_a_forward_hook_is_refused():
+    net = _hooked(tnn.Sequential(tnn.Linear(2, 1)))
+    with pytest.raises(ValueError, match="the Sequential has forward hooks"):
+        from_torch(net)

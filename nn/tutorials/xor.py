@@ -39,7 +39,7 @@ import numpy as np
 from autograd import Tape, Value, no_grad
 from nn.datasets import xor
 from nn.layers import MLP
-from nn.losses import binary_cross_entropy, mse_loss
+from nn.losses import binary_cross_entropy_with_logits, mse_loss
 from nn.metrics import predictions_array
 from nn.optim import SGD
 
@@ -235,9 +235,9 @@ def initial_weights(init_scale: float, seed: int) -> tuple[np.ndarray, np.ndarra
 def _objective(name: str) -> Callable[[Any, np.ndarray], Value]:
     if name == "half_sse":
         return lambda pred, y: 0.5 * mse_loss(pred, y, reduction="sum")
-    # binary_cross_entropy of a sigmoid output works from the sigmoid's input, so its gradient
-    # there is exactly (output - y) / 4: tutorial 2's dz2, averaged.
-    return lambda pred, y: binary_cross_entropy(pred, y, reduction="mean")
+    # Tutorial 2's BCE of a sigmoid output, written from the sigmoid's input (the logit): its
+    # gradient there is exactly (output - y) / 4, tutorial 2's dz2, averaged.
+    return lambda pred, y: binary_cross_entropy_with_logits([p.parents[0] for p in pred], y, reduction="mean")
 
 
 def _mse(predictions: np.ndarray) -> float:
