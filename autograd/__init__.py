@@ -11,6 +11,7 @@ Example:
     0.8
 """
 
+import autograd._install_check  # noqa: F401  (first: refuses to run beside PyPI's HIPS autograd)
 from autograd.anomaly import AnomalyError, detect_anomaly
 from autograd.backward import backward, gradients, topological_order
 from autograd.functional import grad, hessian, jacobian, value_and_grad
