@@ -67,10 +67,11 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
+# The notebooks run inside the docs build of tests/test_docs_site.py (an error in one fails it);
+# `pytest --nbmake notebooks/NAME.ipynb` runs one on its own.
 pytest: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -m fuzz tests/test_fuzz.py
-	$(BIN)/python -m pytest --nbmake notebooks
 
 # JupyterLab on the notebooks, in the project's environment (progress bars render: ipywidgets).
 lab: check-dot $(VENV)/.installed-lab
