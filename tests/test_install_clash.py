@@ -11,8 +11,10 @@ compiled numpy works). The module takes well under a minute.
 from __future__ import annotations
 
 import importlib
+import os
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -25,7 +27,11 @@ DEPS = ("numpy", "graphviz")  # what both packages import
 
 def _pip(*args: str) -> None:
     command = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q", *args]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    # Without PYTHONPATH: pip must not take this checkout (or its .egg-info) for an installed chainrule.
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=300, env=env, cwd=tempfile.gettempdir()
+    )
     assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
 
 
@@ -87,6 +93,13 @@ def test_hips_autograd_installed_after_chainrule(tmp_path, wheels):
     env.pip("install", "--no-deps", str(wheels["chainrule"]))
     alone = env.run("import autograd, nn; print((autograd.Value(2.0) * 3).data)")
     assert alone.returncode == 0 and alone.stdout.strip() == "6.0", alone.stderr
+
+    # HIPS in a folder of its own that comes first on sys.path hides ours entirely: nn says so.
+    hips_first = tmp_path / "hips-first"
+    _pip("install", "--no-deps", "--target", str(hips_first), str(wheels["autograd"]))
+    message = _error(env.run(f"import sys; sys.path.insert(0, {str(hips_first)!r}); import nn"))
+    assert f"'import autograd' found {hips_first / 'autograd' / '__init__.py'}" in message
+    assert "belongs to autograd 1.9.1" in message and "fresh virtual environment" in message
     env.pip("install", "--no-deps", str(wheels["autograd"]))
 
     # HIPS's __init__.py replaced ours: `import autograd` is HIPS's, and nn says so.
