@@ -74,8 +74,9 @@ pytest: $(VENV)/.installed-dev
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -m fuzz tests/test_fuzz.py
 
 # JupyterLab on the notebooks, in the project's environment (progress bars render: ipywidgets).
+# (Jupyter refuses to run as root unless told: containers often run as root.)
 lab: check-dot $(VENV)/.installed-lab
-	$(BIN)/jupyter lab notebooks
+	$(BIN)/jupyter lab notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # The static site, in build/docs/ (open build/docs/index.html); warnings are errors.
 docs: check-dot $(VENV)/.installed-docs
