@@ -31,7 +31,7 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.viewcode",
 ]
-exclude_patterns = ["_build", "notebooks/src", "notebooks/.ipynb_checkpoints", "**/.ipynb_checkpoints"]
+exclude_patterns = ["_build", "notebooks/src", "**/.ipynb_checkpoints"]
 templates_path = ["_templates"]
 
 html_theme = "furo"
@@ -48,6 +48,9 @@ nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_ipywidgets_js = {}  # no widget JavaScript from a CDN: the pages show no widgets
 
+# The API reference: autosummary writes one page per module (into docs/_autosummary/, at every
+# build) and autodoc fills it from the docstrings. Every page uses the module template, since
+# autograd.backward (the module) is shadowed by autograd.backward (the function it exports).
 autosummary_generate = True
 autodoc_default_options = {"members": True, "show-inheritance": True}
 autodoc_member_order = "bysource"
