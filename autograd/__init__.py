@@ -11,6 +11,8 @@ Example:
     0.8
 """
 
+import autograd._install_check  # noqa: F401  (first: refuses to run beside PyPI's HIPS autograd)
+
 # The core is value.py, ops.py (+ op_rules.py) and grad_mode.py; every other module is a layer
 # around it (docs/architecture.md). ``speed.enable()`` plugs the speed layer in.
 from autograd import speed

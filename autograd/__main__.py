@@ -1,11 +1,35 @@
-"""``python -m autograd``: a short tour of the engine (the demo of ``make demo``)."""
+"""``python -m autograd``: a short tour of the engine.
+
+Example:
+    >>> main([])                                    # doctest: +ELLIPSIS
+    loss = tanh((a * b + c) * f)
+    ...
+    0
+"""
 
 from __future__ import annotations
 
+import argparse
+import sys
+from collections.abc import Sequence
+
+import autograd._install_check  # noqa: F401  (if another 'autograd' replaced ours, say so first)
 from autograd import Value, grad, hessian
 
+__all__ = ["main"]
 
-def main() -> None:
+
+def _parser() -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(
+        prog="python -m autograd",
+        description="A short tour of chainrule's autograd engine: backpropagate through "
+        "tanh((a * b + c) * f) and print every gradient, then the first three derivatives of "
+        "sin(x) * exp(x) at x = 1 (grad of grad) and a Hessian. Takes no other arguments.",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _parser().parse_args(argv)
     a = Value(2.0, label="a")
     b = Value(-3.0, label="b")
     c = Value(6.9, label="c")
@@ -27,7 +51,8 @@ def main() -> None:
     print(f"  g''(1)  = {grad(grad(g))(1.0):.6f}")
     print(f"  g'''(1) = {grad(grad(grad(g)))(1.0):.6f}")
     print("hessian of x * x * y at (1, 2):", hessian(lambda x, y: x * x * y)(1.0, 2.0))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -14,6 +14,7 @@ Example:
     [True, False]
 """
 
+import nn._autograd_check  # noqa: F401  (first: is `autograd` chainrule's? else a clear ImportError)
 from nn.datasets import IRIS_CLASSES, IRIS_FEATURES, iris, moons, one_hot, standardize, train_test_split, xor
 from nn.draw import draw_model
 from nn.init import Normal, ScaledUniform, Uniform

@@ -2,7 +2,7 @@
 
 Example:
     >>> main(["hand"])                             # doctest: +ELLIPSIS
-    The backprop walkthrough's hand-computed example...
+    The hand-computed example of a backpropagation walkthrough...
     0
 """
 
@@ -26,9 +26,21 @@ from nn.tutorials.hand import INPUTS, LEARNING_RATE, TARGET
 from nn.tutorials.hand_explain import hand_derivation
 from nn.tutorials.iris import TUTORIAL_SPLIT_SEED, TUTORIAL_WEIGHT_SEED, iris_better_run, iris_tutorial_run
 from nn.tutorials.moons import moons_demo
+from nn.tutorials.plain_text import plain
+from nn.tutorials.titles import HAND_TITLE, IRIS_TITLE, MOONS_TITLE, XOR_TITLES
 from nn.tutorials.xor import TUTORIAL_1, TUTORIAL_2, TUTORIAL_2_FIXED, XorSetup, xor_run
 
 __all__ = ["main"]
+
+# What the errata table's verdicts mean (the page, docs/tutorial_errata.md, says it in prose).
+VERDICTS = (
+    "right:   the printed number is the true one, to the decimals printed",
+    "slip:    wrong even when recomputed from the walkthrough's own earlier (printed, rounded)\n"
+    "         numbers: a new mistake made at that step",
+    "carried: follows from the walkthrough's own earlier numbers, so it is wrong only because an\n"
+    "         earlier mistake was carried forward",
+    "'from its own numbers' is that recomputation: this step's formula applied to the printed inputs",
+)
 
 XOR_CHOICES = {
     "tutorial1": TUTORIAL_1,
@@ -72,10 +84,11 @@ def _hand(args: argparse.Namespace) -> None:
         print(hand_derivation())
         return
     print(
-        "The backprop walkthrough's hand-computed example: a 2-2-1 sigmoid network without\n"
-        f"biases, inputs {INPUTS}, target {TARGET}, learning rate {LEARNING_RATE:g}; one forward pass,\n"
-        "the delta rule, backward(), one update, and the forward pass again. Every number to 6\n"
-        "decimals.\n"
+        f'The hand-computed example of a backpropagation walkthrough ("{HAND_TITLE}"):\n'
+        "a 2-2-1 sigmoid network without biases, inputs "
+        f"{INPUTS}, target {TARGET}, learning rate {LEARNING_RATE:g};\n"
+        "one forward pass, the delta rule, backward(), one update, and the forward pass again.\n"
+        "Every number to 6 decimals.\n"
     )
     blocks = render_hand_blocks()
     for title, name in [
@@ -84,7 +97,8 @@ def _hand(args: argparse.Namespace) -> None:
         ("Weights", "hand-weights"),
         ("What the walkthrough printed", "hand-errata"),
     ]:
-        print(f"{title}\n\n{blocks[name]}\n")
+        print(f"{title}\n\n{plain(blocks[name])}\n")
+    print("Verdicts:\n" + "\n".join("  " + line.replace("\n", "\n  ") for line in VERDICTS) + "\n")
 
 
 def _xor(args: argparse.Namespace) -> None:
@@ -93,9 +107,11 @@ def _xor(args: argparse.Namespace) -> None:
     for name in names:
         setup = _xor_setup(XOR_CHOICES[name], args)
         epochs = setup.epochs
+        title = XOR_TITLES.get(name, XOR_TITLES["tutorial2"])
         print(
-            f"XOR with a 2-4-1 sigmoid network, {setup.description}; "
-            f"{len(seeds)} seed(s): {', '.join(map(str, seeds))}."
+            f"XOR with a 2-4-1 sigmoid network, {setup.description}\n"
+            f'(from "{title}"); {len(seeds)} seed(s): {", ".join(map(str, seeds))}.\n'
+            "The tutorials print the mean squared error (MSE) of the predictions, whatever they train on."
         )
         bar = _progress_bar(len(seeds) * epochs, name, args.progress)
         runs = [xor_run(setup, seed, on_epoch=bar.update if bar else None) for seed in seeds]
@@ -105,7 +121,7 @@ def _xor(args: argparse.Namespace) -> None:
             for epoch, loss in runs[0].logged.items():
                 print(f"  epoch {epoch:6d}  mean squared error {loss:.4f}")
         print()
-        print(render_xor_table(setup, [xor_record(run) for run in runs]))
+        print(plain(render_xor_table(setup, [xor_record(run) for run in runs])))
         print()
 
 
@@ -132,9 +148,9 @@ def _iris(args: argparse.Namespace) -> None:
         pairs = [(TUTORIAL_WEIGHT_SEED, TUTORIAL_SPLIT_SEED)]
         which = f"the tutorial's own seeds (weights {TUTORIAL_WEIGHT_SEED}, split {TUTORIAL_SPLIT_SEED})"
     print(
-        "Iris, 20 held-out samples: the tutorial's 4-2-3 sigmoid network (squared error, SGD lr 0.1,\n"
-        "labels one-hot) beside a better setup (standardized inputs, 4-4-3 tanh, softmax\n"
-        f"cross-entropy, Adam lr 0.05); {which}."
+        f'Iris, from "{IRIS_TITLE}", 20 held-out samples: the tutorial\'s 4-2-3\n'
+        "sigmoid network (squared error, SGD lr 0.1, labels one-hot) beside a better setup\n"
+        f"(standardized inputs, 4-4-3 tanh, softmax cross-entropy, Adam lr 0.05); {which}."
     )
     one_run = len(pairs) == 1
     bar = _progress_bar(len(pairs), "iris", args.progress and not one_run, unit="seed")
@@ -149,12 +165,12 @@ def _iris(args: argparse.Namespace) -> None:
     if bar:
         bar.close()
     print()
-    print(render_iris_table(tutorial, better))
+    print(plain(render_iris_table(tutorial, better)))
 
 
 def _moons(args: argparse.Namespace) -> None:
     print(
-        f"micrograd's demo: MLP(2, [16, 16, 1]) relu, 100 moons points (seed {args.seed}), hinge loss\n"
+        f"{MOONS_TITLE}: MLP(2, [16, 16, 1]) relu, 100 moons points (seed {args.seed}), hinge loss\n"
         f"+ 1e-4 L2, SGD with lr 1.0 - 0.9 * k / {args.epochs}, {args.epochs} full-batch steps."
     )
     result = moons_demo(seed=args.seed, steps=args.epochs, progress=args.progress)
@@ -163,7 +179,7 @@ def _moons(args: argparse.Namespace) -> None:
         if step % every == 0 or step == args.epochs - 1:
             print(f"  step {step:3d}  loss {loss:.4f}  accuracy {100 * acc:.0f}%")
     print()
-    print(render_moons_table([moons_record(result)]))
+    print(plain(render_moons_table([moons_record(result)])))
 
 
 def _positive_int(text: str) -> int:
@@ -195,14 +211,22 @@ def _parser() -> argparse.ArgumentParser:
         return sub
 
     hand = add(
-        "hand", _hand, "the hand-computed 2-2-1 example: every forward value, delta and updated weight"
+        "hand",
+        _hand,
+        f'the hand-computed 2-2-1 example of a backprop walkthrough ("{HAND_TITLE}"): '
+        "every forward value, delta and updated weight",
     )
     hand.add_argument(
         "--explain",
         action="store_true",
         help="derive the backward pass step by step, in the walkthrough's notation",
     )
-    xor = add("xor", _xor, "XOR with a 2-4-1 sigmoid network as two numpy tutorials train it, over seeds")
+    xor = add(
+        "xor",
+        _xor,
+        "XOR with a 2-4-1 sigmoid network as two numpy tutorials train it, over seeds: tutorial 1 "
+        f'("{XOR_TITLES["tutorial1"]}") and tutorial 2 ("{XOR_TITLES["tutorial2"]}")',
+    )
     xor.add_argument(
         "--setup",
         choices=[*XOR_CHOICES, "all"],
@@ -215,7 +239,7 @@ def _parser() -> argparse.ArgumentParser:
     xor.add_argument("--lr", type=_positive_float, help="override the setup's learning rate")
     xor.add_argument("--init-scale", type=_positive_float, help="override the setup's weight scale")
 
-    iris = add("iris", _iris, "iris: the tutorial's 4-2-3 sigmoid network beside a better setup")
+    iris = add("iris", _iris, f'iris: the 4-2-3 sigmoid network of "{IRIS_TITLE}" beside a better setup')
     iris.add_argument(
         "--seed", type=int, help="weights and split seed (default: the tutorial's own, 10 and 4)"
     )

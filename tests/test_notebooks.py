@@ -1,23 +1,25 @@
-"""The committed notebooks: outputs stripped, and in step with their text sources.
+"""The committed notebooks: outputs stripped, in step with their jupytext sources, Colab-ready.
 
-Running them is a separate step (``pytest --nbmake notebooks``, part of ``make test``).
+Each ``notebooks/NAME.ipynb`` is converted from the percent script ``notebooks/src/NAME.py`` by
+jupytext (``make notebooks``). Running them is a separate step (``pytest --nbmake notebooks``,
+part of ``make test``).
 """
 
-import importlib.util
 import json
+import re
 from pathlib import Path
 
+import jupytext
 import pytest
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
 COMMITTED = sorted(NOTEBOOKS.glob("*.ipynb"))
+REPOSITORY = re.search(r'^Repository = "(.+)"$', (ROOT / "pyproject.toml").read_text(), re.M).group(1)
 
 
-def _builder():
-    spec = importlib.util.spec_from_file_location("build_notebooks", NOTEBOOKS / "build_notebooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def cells(notebook) -> list[tuple[str, str]]:
+    return [(cell.cell_type, cell.source) for cell in notebook.cells]
 
 
 def test_every_source_has_its_notebook_and_back():
@@ -32,23 +34,29 @@ def test_committed_notebook_has_no_outputs(path):
     code_cells = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
     assert code_cells
     with_outputs = [i for i, cell in enumerate(code_cells) if cell["outputs"] or cell["execution_count"]]
-    assert not with_outputs, f"{path.name}: code cells {with_outputs} have outputs; strip them"
+    assert not with_outputs, f"{path.name}: code cells {with_outputs} have outputs; run make notebooks"
 
 
 @pytest.mark.parametrize("path", COMMITTED, ids=lambda path: path.name)
 def test_committed_notebook_matches_its_source(path):
-    rebuilt = _builder().build(NOTEBOOKS / "src" / f"{path.stem}.py")
-    assert path.read_text() == rebuilt, (
-        f"{path.name} differs from src/{path.stem}.py: run python notebooks/build_notebooks.py"
+    source = jupytext.read(NOTEBOOKS / "src" / f"{path.stem}.py", fmt="py:percent")
+    assert cells(jupytext.read(path)) == cells(source), (
+        f"{path.name} differs from src/{path.stem}.py: run make notebooks"
     )
 
 
-def test_percent_format_parsing():
-    text = "# %% [markdown]\n# # Title\n#\n# text\n\n# %%\nx = 1\n\n\n# %%\n\n# %%\nprint(x)\n"
-    expected = [("markdown", "# Title\n\ntext"), ("code", "x = 1"), ("code", "print(x)")]
-    assert _builder().parse_cells(text) == expected
+@pytest.mark.parametrize("path", COMMITTED, ids=lambda path: path.name)
+def test_notebook_opens_in_colab_and_installs_chainrule_there(path):
+    notebook = jupytext.read(path)
+    link, install = notebook.cells[0], notebook.cells[1]
+    colab = REPOSITORY.replace("https://github.com/", "https://colab.research.google.com/github/")
+    assert link.cell_type == "markdown"
+    assert f"[Open this notebook in Colab]({colab}/blob/main/notebooks/{path.name})" in link.source
+    assert install.cell_type == "code"
+    assert 'if "google.colab" in sys.modules:\n    %pip install' in install.source
+    assert f'"chainrule[plot,progress] @ git+{REPOSITORY}"' in install.source
 
 
-def test_markdown_lines_must_be_comments():
-    with pytest.raises(ValueError, match="must start with '# '"):
-        _builder().parse_cells("# %% [markdown]\nnot a comment\n")
+def test_a_notebook_is_stored_with_a_kernel_for_nbmake_and_the_docs():
+    for path in COMMITTED:
+        assert json.loads(path.read_text())["metadata"]["kernelspec"]["name"] == "python3", path.name

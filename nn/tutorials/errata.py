@@ -197,9 +197,9 @@ def _printed_notes(printed: Mapping[int, float], runs: Sequence[Record]) -> list
         (first, first_loss, verdict), (last, last_loss, _) = group[0], group[-1]
         ours = [run["logged"][str(e)] for e, _, _ in group for run in runs]
         if first == last:
-            what = f"printed loss at epoch {first} ({_f4(first_loss)})"
+            what = f"printed MSE at epoch {first} ({_f4(first_loss)})"
         else:
-            what = f"printed losses at epochs {first} to {last} ({_f4(first_loss)} down to {_f4(last_loss)})"
+            what = f"printed MSEs at epochs {first} to {last} ({_f4(first_loss)} down to {_f4(last_loss)})"
         notes.append(f"{what}: {verdict} (ours: {_range(ours)})")
     return notes
 
@@ -267,12 +267,16 @@ def _shown_epochs(setup: XorSetup) -> list[int]:
 
 
 def render_xor_table(setup: XorSetup, runs: Sequence[Record]) -> str:
-    """One row per seed, then the tutorial's printed numbers and our range over the seeds."""
+    """One row per seed, then the tutorial's printed numbers and our range over the seeds.
+
+    Both tutorials print the mean squared error (MSE) of the predictions, whatever their update
+    is the gradient of, so the losses in the table are MSEs.
+    """
     epochs = _shown_epochs(setup)
     header = [
         "seed",
-        *[f"loss at epoch {e}" for e in epochs],
-        "final loss",
+        *[f"MSE at epoch {e}" for e in epochs],
+        "final MSE",
         "outputs for 00 01 10 11",
         "solved",
     ]
@@ -313,7 +317,7 @@ def render_xor_fixes(fixes: Sequence[Record], seeds: Sequence[int]) -> str:
         [fix["change"], _seed_list(fix["solved_seeds"], seeds), _loss(statistics.median(fix["final_losses"]))]
         for fix in fixes
     ]
-    return _table(["change to tutorial 2", "seeds solved", "median final loss"], rows)
+    return _table(["change to tutorial 2", "seeds solved", "median final MSE"], rows)
 
 
 # --- iris and moons --------------------------------------------------------------------------
@@ -396,12 +400,12 @@ def _render_summary(data: Record, example: HandExample) -> str:
         ],
         [
             "XOR, tutorial 1",
-            "loss 0.2713 at epoch 0, 0.0066 at epoch 8000; XOR learned",
+            "MSE 0.2713 at epoch 0, 0.0066 at epoch 8000; XOR learned",
             f"epoch 0: {logged(t1, 0)}; epoch 8000: {logged(t1, 8000)}; {solved(t1)}",
         ],
         [
             "XOR, tutorial 2",
-            "loss 0.2508 at epoch 0, 0.0061 at epoch 900; outputs 0.0324 0.9629 0.9631 0.0391",
+            "MSE 0.2508 at epoch 0, 0.0061 at epoch 900; outputs 0.0324 0.9629 0.9631 0.0391",
             f"epoch 0: {logged(t2, 0)}; epoch 900: {logged(t2, 900)}; {solved(t2)}; "
             f"changes that solve all {n}: {'; '.join(fixes) if fixes else 'none tried'}",
         ],

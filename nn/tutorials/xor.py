@@ -124,7 +124,7 @@ class XorSetup:
 
 TUTORIAL_1 = XorSetup(
     name="tutorial1",
-    description="tutorial 1: N(0, 1) init, lr 0.1, 10,000 epochs, 0.5*SSE",
+    description="tutorial 1: N(0, 1) init, lr 0.1, 10,000 epochs, trained on 0.5*SSE",
     init_scale=1.0,
     lr=0.1,
     epochs=10_000,
@@ -135,7 +135,7 @@ TUTORIAL_1 = XorSetup(
 
 TUTORIAL_2 = XorSetup(
     name="tutorial2",
-    description="tutorial 2: 0.01*N(0, 1) init, lr 0.1, 1,000 epochs, mean BCE",
+    description="tutorial 2: 0.01*N(0, 1) init, lr 0.1, 1,000 epochs, trained on mean BCE",
     init_scale=0.01,
     lr=0.1,
     epochs=1000,

@@ -1,4 +1,15 @@
 # %% [markdown]
+# [Open this notebook in Colab](https://colab.research.google.com/github/chainrule/chainrule/blob/main/notebooks/01_hand_computed_example.ipynb),
+# or run it on your machine: `make lab` in a clone of chainrule.
+
+# %%
+# In Colab, install chainrule first (on your machine, `make lab` has installed it).
+import sys
+
+if "google.colab" in sys.modules:
+    %pip install -q "chainrule[plot,progress] @ git+https://github.com/chainrule/chainrule"
+
+# %% [markdown]
 # # 01 · The hand-computed example, step by step
 #
 # A popular backpropagation walkthrough works one training step of a tiny network by hand:

@@ -1,4 +1,15 @@
 # %% [markdown]
+# [Open this notebook in Colab](https://colab.research.google.com/github/chainrule/chainrule/blob/main/notebooks/02_xor.ipynb),
+# or run it on your machine: `make lab` in a clone of chainrule.
+
+# %%
+# In Colab, install chainrule first (on your machine, `make lab` has installed it).
+import sys
+
+if "google.colab" in sys.modules:
+    %pip install -q "chainrule[plot,progress] @ git+https://github.com/chainrule/chainrule"
+
+# %% [markdown]
 # # 02 · XOR, as two tutorials train it
 #
 # XOR is the classic problem a single neuron cannot solve: the four points (0,0), (1,1) → 0

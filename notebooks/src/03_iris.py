@@ -1,4 +1,15 @@
 # %% [markdown]
+# [Open this notebook in Colab](https://colab.research.google.com/github/chainrule/chainrule/blob/main/notebooks/03_iris.ipynb),
+# or run it on your machine: `make lab` in a clone of chainrule.
+
+# %%
+# In Colab, install chainrule first (on your machine, `make lab` has installed it).
+import sys
+
+if "google.colab" in sys.modules:
+    %pip install -q "chainrule[plot,progress] @ git+https://github.com/chainrule/chainrule"
+
+# %% [markdown]
 # # 03 · Iris: the tutorial's setup, and a better one
 #
 # Fisher's iris data: 150 flowers, 4 measurements each (sepal and petal length and width, in

@@ -1,4 +1,15 @@
 # %% [markdown]
+# [Open this notebook in Colab](https://colab.research.google.com/github/chainrule/chainrule/blob/main/notebooks/05_checking_gradients.ipynb),
+# or run it on your machine: `make lab` in a clone of chainrule.
+
+# %%
+# In Colab, install chainrule first (on your machine, `make lab` has installed it).
+import sys
+
+if "google.colab" in sys.modules:
+    %pip install -q "chainrule[plot,progress] @ git+https://github.com/chainrule/chainrule" hypothesis
+
+# %% [markdown]
 # # 05 · Checking gradients
 #
 # A wrong derivative rule does not crash anything: training just goes slower, or nowhere.

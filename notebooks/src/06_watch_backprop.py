@@ -1,4 +1,15 @@
 # %% [markdown]
+# [Open this notebook in Colab](https://colab.research.google.com/github/chainrule/chainrule/blob/main/notebooks/06_watch_backprop.ipynb),
+# or run it on your machine: `make lab` in a clone of chainrule.
+
+# %%
+# In Colab, install chainrule first (on your machine, `make lab` has installed it).
+import sys
+
+if "google.colab" in sys.modules:
+    %pip install -q "chainrule[plot,progress] @ git+https://github.com/chainrule/chainrule"
+
+# %% [markdown]
 # # 06 · Watch backprop, step by step
 #
 # `backward()` fills in every gradient at once. Here we slow it down. The backward pass visits
