@@ -25,7 +25,7 @@ import numpy as np
 
 from autograd import op_rules as r
 
-__all__ = ["Op", "OPS", "register_op"]
+__all__ = ["Op", "OPS", "CONSTANT", "register_op", "op_named"]
 
 
 class Op:
@@ -55,11 +55,18 @@ class Op:
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
 
-    def __reduce__(self) -> Any:  # pickled by name: the rules stay in the table
-        return (OPS.__getitem__, (self.name,))
+    def __reduce__(self) -> Any:  # pickled and deep-copied by name: the rules stay in the table
+        return (op_named, (self.name,))
 
 
 OPS: dict[str, Op] = {}
+# Marks a number that an operator wrapped into a ``Value`` (``x * 2``: the ``2``); not in the table.
+CONSTANT = Op("const", lambda: None, lambda g, out: ())
+
+
+def op_named(name: str) -> Op:
+    """The op called ``name`` (``"const"`` included): how a pickled op finds itself again."""
+    return CONSTANT if name == "const" else OPS[name]
 
 
 def register_op(

@@ -23,9 +23,9 @@ import numpy as np
 
 from autograd.grad_mode import _mode
 from autograd.op_rules import different_batch_sizes
-from autograd.ops import OPS, Op
+from autograd.ops import CONSTANT, OPS, Op
 
-__all__ = ["Value", "apply_op", "topological_order", "backward", "backpropagate", "Hooks"]
+__all__ = ["Value", "apply_op", "topological_order", "backward", "backpropagate", "Hooks", "CONSTANT"]
 
 Number = Union[int, float, np.integer, np.floating]
 Operand = Union["Value", int, float, np.integer, np.floating, np.ndarray]
@@ -33,8 +33,6 @@ Operand = Union["Value", int, float, np.integer, np.floating, np.ndarray]
 _ndarray = np.ndarray
 _ADD, _SUB, _MUL, _DIV, _NEG, _POW = (OPS[n] for n in ("add", "sub", "mul", "div", "neg", "pow"))
 _BATCH_SUM = OPS["batch_sum"]
-# Marks a number that an operator wrapped into a ``Value`` (``x * 2``: the ``2``).
-CONSTANT = Op("const", lambda: None, lambda g, out: (), nary=False)
 
 
 class Hooks:
@@ -172,11 +170,13 @@ class Value:
         """True for a node no op made (a parameter, an input or a constant)."""
         return not self._prev
 
-    def backward(self, seed: Any = 1.0) -> None:
+    def backward(self, seed: Any = None) -> None:
         """Backpropagate from this node: add d(self)/d(leaf) * seed to every leaf's ``grad``.
 
         Leaves accumulate, so calling ``backward`` twice doubles a leaf's gradient (as in
-        PyTorch). A batched node is seeded with ``seed`` for every sample.
+        PyTorch). ``seed`` defaults to 1 for a scalar node; a batched node needs one (a number
+        for every sample, or an array), as in PyTorch and JAX: reduce it with ``.sum()`` or
+        ``.mean()`` first, or say what to backpropagate.
 
         Example:
             >>> a = Value(3.0)
@@ -187,12 +187,22 @@ class Value:
         backpropagate(self, topological_order(self), seed)
 
     def item(self) -> float:
-        """The data as a Python float (scalar values only)."""
+        """The data as a Python float (scalar values only): reading the number on purpose (the
+        graph does not see what you do with it; ``float(v)`` refuses while recording)."""
         if isinstance(self.data, _ndarray):
             raise TypeError(f"item() needs a scalar Value, this one holds {self.data.size} samples")
         return float(self.data)
 
-    __float__ = item
+    def __float__(self) -> float:
+        # float(v) and math.sin(v) convert without a trace: in ``x * math.sin(x)`` the sine is a
+        # constant to the graph and its derivative is silently lost. So, as JAX does for traced
+        # values, refuse while recording (docs/semantics.md, "Float conversion").
+        if _mode.enabled and self.op is not CONSTANT:
+            raise TypeError("float() of a Value while recording a graph (math functions call it "
+                            "too) would silently drop its derivative: use the Value's methods "
+                            "(x.sin()), read the number on purpose with .item() or .data, or "
+                            "convert inside no_grad()")  # fmt: skip
+        return self.item()
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -235,6 +245,9 @@ class Value:
     # fmt: on
 
     __hash__ = object.__hash__
+
+    def __bool__(self) -> bool:  # ``if loss:`` is almost always ``if loss.data > 0`` or ``is None``
+        raise TypeError("the truth of a Value is ambiguous: compare its data (v.data != 0) or test v is None")
 
     def exp(self) -> Value:
         """e ** self. Raises ``OverflowError`` past the float range (~e**709.78)."""
@@ -317,12 +330,12 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def backward(root: Value, seed: Any = 1.0) -> None:
+def backward(root: Value, seed: Any = None) -> None:
     """``root.backward(seed)``: add d(root)/d(leaf) * seed to each leaf's ``.grad``."""
     backpropagate(root, topological_order(root), seed)
 
 
-def backpropagate(root: Value, order: list[Value], seed: Any = 1.0) -> None:
+def backpropagate(root: Value, order: list[Value], seed: Any = None) -> None:
     """The backward pass along a topological ``order`` of ``root``'s graph.
 
     Each node's step runs once, when its gradient is complete: every node that uses it comes
@@ -365,6 +378,13 @@ def sum_over_batch(grad: Any) -> Any:
 
 
 def _seed_like(root_data: Any, seed: Any) -> Any:
+    """The root's starting gradient (``seed`` is ``None`` when the caller gave none)."""
+    if isinstance(seed, Value):  # it would turn every .grad into a graph
+        raise TypeError("backward: the seed must be a number or an array, not a Value (for a "
+                        "differentiable seed use gradients(root, wrt, seed, create_graph=True))")  # fmt: skip
     if isinstance(root_data, _ndarray):
+        if seed is None:  # summing silently would hide a forgotten reduction (PyTorch, JAX refuse)
+            raise ValueError(f"backward on a batched value ({root_data.size} samples) needs a seed: "
+                             f"reduce it first (.sum() or .mean()) or pass one, backward(seed=...)")  # fmt: skip
         return np.broadcast_to(np.asarray(seed, dtype=np.float64), root_data.shape).copy()
-    return float(seed) if not isinstance(seed, Value) else seed
+    return 1.0 if seed is None else float(seed)
