@@ -13,7 +13,7 @@ Example:
 
 # The core is value.py, ops.py (+ op_rules.py) and grad_mode.py; every other module is a layer
 # around it (docs/architecture.md). ``speed.enable()`` plugs the speed layer in.
-from autograd import graph_copy, speed
+from autograd import protocols, speed
 from autograd.anomaly import AnomalyError, detect_anomaly
 from autograd.explain import explain
 from autograd.functional import grad, gradients, hessian, jacobian, value_and_grad
@@ -26,7 +26,7 @@ from autograd.value import Value, apply_op, backward, topological_order
 from autograd.viz import draw_dot, draw_graph
 
 speed.enable()
-graph_copy.install()
+protocols.install()
 
 __all__ = [
     "Value",

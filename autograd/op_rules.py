@@ -172,14 +172,14 @@ def pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     # d/da a**b = b * a**(b-1), as arithmetic so that it can be differentiated again. At b == 0
     # it is written b / a: the same 0, but its derivatives stay finite and d2/da db = 1/a is
     # kept. At a == 0 with 0 < b < 1 it is +inf (as in PyTorch), written so that its derivative
-    # is -inf there (see _singular) and the other samples of a batch keep theirs; 0 at b == 0.
+    # is -inf there (as sqrt's) and the other samples of a batch keep theirs; 0 at b == 0.
     ad, bd = data(a), data(b)
     da: Any
     db: Any
     if _is_array(ad) or _is_array(bd):
         if np.any((ad == 0) & (bd < 1)):
             m = np.asarray(ad == 0, dtype=np.float64) * np.ones_like(bd)
-            da = b * out / (a + m) * (1 - 2 * m) + _singular((ad == 0) & (bd > 0))
+            da = b * out / (a + m) * (1 - 2 * m) + np.where((ad == 0) & (bd > 0), math.inf, 0.0)
         elif np.any(bd == 0):  # per sample: b / a * a**b where b == 0, b * a**(b-1) elsewhere
             k = np.asarray(bd != 0, dtype=np.float64)
             da = b / (a * (1 - k) + k) * a ** (b - k)
@@ -213,14 +213,9 @@ def sqrt_vjp(g: Any, out: Any, a: Any) -> tuple[Any]:
     od = data(out)
     if _is_array(od) and np.any(od == 0):
         m = np.asarray(od == 0, dtype=np.float64)
-        return (g * (0.5 / (out + m) + _singular(od == 0)),)
+        return (g * (0.5 / (out + m) + np.where(od == 0, math.inf, 0.0)),)
     return (g * (0.5 / (out + 1.0) + math.inf),) if not _is_array(od) and od == 0 else (g * 0.5 / out,)
 
-
-def _singular(where: Any) -> Any:
-    """+inf where a derivative is infinite, 0 elsewhere (added to an expression that stays
-    differentiable at every sample)."""
-    return np.where(where, math.inf, 0.0)
 
 
 def dot_vjp(g: Any, out: Any, *args: Any) -> tuple[Any, ...]:

@@ -174,9 +174,7 @@ class Value:
         """Backpropagate from this node: add d(self)/d(leaf) * seed to every leaf's ``grad``.
 
         Leaves accumulate, so calling ``backward`` twice doubles a leaf's gradient (as in
-        PyTorch). ``seed`` defaults to 1 for a scalar node; a batched node needs one (a number
-        for every sample, or an array), as in PyTorch and JAX: reduce it with ``.sum()`` or
-        ``.mean()`` first, or say what to backpropagate.
+        PyTorch). ``seed`` is 1 for a scalar node; a batched node needs one (or ``.sum()`` first).
 
         Example:
             >>> a = Value(3.0)
@@ -187,22 +185,10 @@ class Value:
         backpropagate(self, topological_order(self), seed)
 
     def item(self) -> float:
-        """The data as a Python float (scalar values only): reading the number on purpose (the
-        graph does not see what you do with it; ``float(v)`` refuses while recording)."""
+        """The data as a Python float (scalar values only)."""
         if isinstance(self.data, _ndarray):
             raise TypeError(f"item() needs a scalar Value, this one holds {self.data.size} samples")
         return float(self.data)
-
-    def __float__(self) -> float:
-        # float(v) and math.sin(v) convert without a trace: in ``x * math.sin(x)`` the sine is a
-        # constant to the graph and its derivative is silently lost. So, as JAX does for traced
-        # values, refuse while recording (docs/semantics.md, "Float conversion").
-        if _mode.enabled and self.op is not CONSTANT:
-            raise TypeError("float() of a Value while recording a graph (math functions call it "
-                            "too) would silently drop its derivative: use the Value's methods "
-                            "(x.sin()), read the number on purpose with .item() or .data, or "
-                            "convert inside no_grad()")  # fmt: skip
-        return self.item()
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -245,9 +231,6 @@ class Value:
     # fmt: on
 
     __hash__ = object.__hash__
-
-    def __bool__(self) -> bool:  # ``if loss:`` is almost always ``if loss.data > 0`` or ``is None``
-        raise TypeError("the truth of a Value is ambiguous: compare its data (v.data != 0) or test v is None")
 
     def exp(self) -> Value:
         """e ** self. Raises ``OverflowError`` past the float range (~e**709.78)."""
@@ -378,13 +361,11 @@ def sum_over_batch(grad: Any) -> Any:
 
 
 def _seed_like(root_data: Any, seed: Any) -> Any:
-    """The root's starting gradient (``seed`` is ``None`` when the caller gave none)."""
     if isinstance(seed, Value):  # it would turn every .grad into a graph
-        raise TypeError("backward: the seed must be a number or an array, not a Value (for a "
-                        "differentiable seed use gradients(root, wrt, seed, create_graph=True))")  # fmt: skip
+        raise TypeError("backward: the seed must be a number or an array, not a Value")
     if isinstance(root_data, _ndarray):
         if seed is None:  # summing silently would hide a forgotten reduction (PyTorch, JAX refuse)
-            raise ValueError(f"backward on a batched value ({root_data.size} samples) needs a seed: "
-                             f"reduce it first (.sum() or .mean()) or pass one, backward(seed=...)")  # fmt: skip
+            raise ValueError(f"backward of a batched value ({root_data.size} samples) needs a seed: "
+                             "reduce it first (.sum() or .mean()) or pass backward(seed=...)")  # fmt: skip
         return np.broadcast_to(np.asarray(seed, dtype=np.float64), root_data.shape).copy()
     return 1.0 if seed is None else float(seed)
