@@ -3,8 +3,10 @@
 Inside the context every new node remembers where in *your* code it was created (frames in
 ``autograd/`` and ``nn/`` are skipped). The forward pass raises :class:`AnomalyError` at the
 first op whose result is NaN or infinite; ``backward`` (and ``gradients``/``grad``) raise at
-the first node whose rule produces a NaN or infinite gradient for one of its inputs. The
-message names the op, its input values and the line that created the node.
+the first node whose rule produces a NaN or infinite gradient for one of its inputs, and at
+the first node whose inputs' data changed after it was computed (a stale graph: rebuild it,
+or replay it with a ``Tape``). The message names the op, its input values and the line that
+created the node.
 
 It plugs into the core's :class:`~autograd.value.Hooks` while the context is active: the
 backward pass is the normal one, with a check after each node's step. Outside the context
@@ -78,6 +80,9 @@ _users_lock = threading.Lock()
 # Where each node was created, only for nodes made while the mode is on. Weak keys: the
 # record dies with its node, and nodes carry no extra slot for everyone else.
 _SITES: weakref.WeakKeyDictionary[Value, str] = weakref.WeakKeyDictionary()
+# The inputs' data each node was computed from (arrays copied): a backward step whose inputs
+# changed since then would mix old and new numbers (a stale graph), and raises instead.
+_INPUTS: weakref.WeakKeyDictionary[Value, tuple[Any, ...]] = weakref.WeakKeyDictionary()
 
 
 def is_anomaly_enabled() -> bool:
@@ -174,6 +179,7 @@ def _on_new_node(node: Value, op: Any, parents: Sequence[Value]) -> None:
         return
     site = _user_site()
     _SITES[node] = site
+    _INPUTS[node] = _snapshot(parents)
     if not _mode.differentiating and not _is_finite(node.data):
         raise AnomalyError(f"forward: {op} gave {_show(node.data)} from inputs {_values(parents)}, at {site}")
 
@@ -188,6 +194,7 @@ def _after_step(node: Value) -> None:
 
 def check_replayed(node: Value) -> None:
     """Called by ``Tape.forward`` while the mode is on, after recomputing ``node``."""
+    _INPUTS[node] = _snapshot(node._prev)
     if not _is_finite(node.data):
         raise AnomalyError(
             f"forward (tape replay): {node.op} gave {_show(node.data)} from inputs "
@@ -196,7 +203,9 @@ def check_replayed(node: Value) -> None:
 
 
 def check_gradients(node: Value, upstream: Any, grads: Sequence[Any]) -> None:
-    """Raise :class:`AnomalyError` if one of ``node``'s inputs got a NaN or infinite gradient."""
+    """Raise :class:`AnomalyError` if one of ``node``'s inputs got a NaN or infinite gradient,
+    or holds other data than ``node`` was computed from (a stale graph)."""
+    _check_fresh(node)
     for i, (parent, grad) in enumerate(zip(node._prev, grads, strict=True)):
         if parent.op is CONSTANT or _is_finite(grad) or _made_of_constants(parent):
             continue
@@ -218,3 +227,24 @@ def _made_of_constants(node: Value) -> bool:
                 seen.add(parent)
                 stack.append(parent)
     return all(n.op is CONSTANT for n in seen if not n._prev)
+
+
+
+def _snapshot(parents: Sequence[Value]) -> tuple[Any, ...]:
+    return tuple(p.data.copy() if type(p.data) is _ndarray else p.data for p in parents)
+
+
+def _check_fresh(node: Value) -> None:
+    """Raise if one of ``node``'s inputs holds other data than ``node`` was computed from."""
+    before = _INPUTS.get(node)
+    if before is None:  # made outside the mode: nothing to compare with
+        return
+    for i, (parent, old) in enumerate(zip(node._prev, before)):
+        new = parent.data
+        if new is old or (type(new) is type(old) and np.array_equal(new, old, equal_nan=True)):
+            continue
+        raise AnomalyError(
+            f"backward: input {i} of the {node.op} node created at {creation_site(node)} changed "
+            f"after the node was computed ({_show(old)} then, {_show(new)} now): the graph is "
+            f"stale. Build it again, or record it with Tape(...) and replay with tape.forward()"
+        )

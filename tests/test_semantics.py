@@ -105,6 +105,35 @@ def test_a_replay_with_a_float_leaf_becoming_a_batch_still_works() -> None:
     assert tape.forward() == 11.0
 
 
+# --- 3. stale graphs -------------------------------------------------------------------------
+
+
+def test_anomaly_mode_refuses_a_graph_whose_leaf_changed_after_it_was_built() -> None:
+    with detect_anomaly():
+        x = Value(2.0)
+        y = x * x.exp()
+        x.data = 3.0
+        with pytest.raises(AnomalyError, match="changed after the node was computed.*stale.*Tape"):
+            y.backward()
+        with pytest.raises(AnomalyError, match="stale"):
+            gradients(y, [x])
+        w = Value(np.array([1.0, 2.0]))
+        z = (w * w).sum()
+        w.data[0] = 5.0  # in place: the same array, other numbers
+        with pytest.raises(AnomalyError, match="stale"):
+            z.backward()
+
+
+def test_a_tape_replay_is_the_sanctioned_way_to_reuse_a_graph() -> None:
+    with detect_anomaly():
+        x = Value(2.0)
+        tape = Tape(x * x.exp())
+        x.data = 3.0
+        tape.forward()
+        tape.backward()
+    assert x.grad == pytest.approx(4 * math.exp(3.0), rel=1e-15)
+
+
 # --- 4. values turned into floats while recording ---------------------------------------------
 
 
