@@ -67,19 +67,21 @@ import pickle
 import re
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pytest
 import torch
-from hypothesis import event, given, note, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 from programs import (
     EPS,
     SPECIAL,
     TWINS,
+    Instruction,
     Leaf,
     Program,
     Stopped,
@@ -137,6 +139,12 @@ def broken(category: str) -> bool:
 
 
 _FIXED: set[str] = set()  # categories whose KNOWN_BROKEN entry was removed (names stay valid)
+
+
+def _event(message: str) -> None:
+    """A hypothesis event (statistics), also callable from a plain test (the reproducers)."""
+    with suppress(InvalidArgument):
+        event(message)
 
 
 class KnownBroken(Exception):
@@ -542,7 +550,7 @@ def _check_stop(program: Program, stopped: Stopped, data: list[Any]) -> None:
                 if np.any(divergence.when(*operands, out)):
                     if not str(error).startswith(f"{ins.op}:"):
                         raise Mismatch(f"{ins.op} raised {error!r}: the message does not name the op")
-                    event(f"documented divergence: {ins.op} {type(error).__name__}")
+                    _event(f"documented divergence: {ins.op} {type(error).__name__}")
                     return
     raise Mismatch(
         f"instruction {stopped.index} ({ins.op}) on {operands} raised {type(error).__name__}: {error}; "
@@ -681,22 +689,22 @@ CONDITIONS: dict[str, Callable[[Example, list[Any]], bool]] = {
 }
 
 
-def check(example: Example, top: bool = True) -> None:
-    """Run ``example`` in both engines; raise ``Mismatch`` (or ``KnownBroken``) on disagreement."""
+def check(example: Example, top: bool = True, classify: bool = True) -> None:
+    """Run ``example`` in both engines; raise ``Mismatch`` on disagreement (``KnownBroken``
+    instead, with ``classify``, when a listed category explains it)."""
     program = example.program
     data = program.leaf_data()
-    note(f"example = {example!r}")
     outcome, leaves, values = _run_ours(example, data)
     _, theirs = _their_run(program, data, None)
     try:
         _check_agreement(example, data, outcome, theirs, top)
     except Mismatch:
         for category, condition in CONDITIONS.items():
-            if broken(category) and condition(example, theirs):
+            if classify and broken(category) and condition(example, theirs):
                 raise KnownBroken(category) from None
         raise
     if example.anomaly:
-        _check_anomaly(example, data, outcome)
+        _check_anomaly(example, data, outcome, classify)
     if outcome.error is None and leaves is not None and values is not None:
         _check_feature(example, leaves, values, outcome)
 
@@ -714,7 +722,7 @@ def _check_agreement(
     if outcome.error is not None:
         error = outcome.error
         if isinstance(error, DOCUMENTED_IN_DERIVATIVES) and not _all_finite(synced):
-            event(f"derivative raised {type(error).__name__} where PyTorch's is not finite")
+            _event(f"derivative raised {type(error).__name__} where PyTorch's is not finite")
             return
         raise Mismatch(
             f"differentiating raised {type(error).__name__}: {error}; PyTorch: {synced!r}"
@@ -722,13 +730,13 @@ def _check_agreement(
     assert outcome.derivatives is not None
     _compare_derivatives(outcome.derivatives, synced, _noise(example, data, synced))
     if top:
-        event(f"agreed: {example.route}, order {example.order}")
+        _event(f"agreed: {example.route}, order {example.order}")
 
 
-DOCUMENTED_IN_DERIVATIVES = (OverflowError, ZeroDivisionError, ValueError)
+DOCUMENTED = DOCUMENTED_IN_DERIVATIVES = (OverflowError, ZeroDivisionError, ValueError)
 
 
-def _check_anomaly(example: Example, data: list[Any], plain: Outcome) -> None:
+def _check_anomaly(example: Example, data: list[Any], plain: Outcome, classify: bool) -> None:
     """Inside detect_anomaly(): the same bits, and AnomalyError only where PyTorch is not finite."""
     with detect_anomaly():
         flagged, _, _ = _run_ours(example, data)
@@ -737,10 +745,10 @@ def _check_anomaly(example: Example, data: list[Any], plain: Outcome) -> None:
         their_values = _their_run(example.program, data, None)[1]
         finite = _all_finite(their_values) and _all_finite(_their_derivatives(example, data, None))
         if finite:
-            if broken("anomaly_false_alarms"):
+            if classify and broken("anomaly_false_alarms"):
                 raise KnownBroken("anomaly_false_alarms")
             raise Mismatch(f"detect_anomaly raised where every PyTorch number is finite: {error}")
-        event("anomaly mode raised where PyTorch is not finite")
+        _event("anomaly mode raised where PyTorch is not finite")
         return
     plain_error = plain.error.error if isinstance(plain.error, Stopped) else plain.error
     if type(error) is not type(plain_error):
@@ -762,7 +770,8 @@ def _new_leaf_data(example: Example) -> list[Any]:
     data = [np.array(x, dtype=np.float64) if isinstance(x, tuple) else x for x in example.new_data]
     if example.feature == "replay_mixed_sizes":
         batched = [i for i, x in enumerate(data) if isinstance(x, np.ndarray)]
-        data[batched[0]] = np.append(data[batched[0]], 1.0)
+        first = data[batched[0]]  # one sample against many: numpy would broadcast it silently
+        data[batched[0]] = first[:1] if len(first) > 1 else np.append(first, 1.0)
     elif example.feature == "replay_2d":
         batched = [i for i, x in enumerate(data) if isinstance(x, np.ndarray)]
         data[batched[0]] = data[batched[0]].reshape(1, -1)
@@ -838,10 +847,13 @@ def _check_replay(example: Example, leaves: list[Value], values: list[Any]) -> N
     except Exception as error:
         got = error
     reshaping = example.feature in RESHAPING
+    unclear = "could not be broadcast" in str(expected) or not isinstance(expected, (TypeError, *DOCUMENTED))
+    if reshaping and isinstance(expected, BaseException) and unclear:
+        raise Mismatch(f"{example.feature}: building fresh refused unclearly: {expected!r}")
     if isinstance(got, BaseException):
         same_refusal = type(got) is type(expected) and str(got).split(":")[0] == str(expected).split(":")[0]
         if same_refusal or (reshaping and _clear_refusal(got)):
-            event(f"replay refused ({example.feature})")
+            _event(f"replay refused ({example.feature})")
             return
         raise Mismatch(f"{example.feature}: replay raised {got!r}; building fresh: {expected!r}")
     if isinstance(expected, BaseException):
@@ -851,7 +863,7 @@ def _check_replay(example: Example, leaves: list[Value], values: list[Any]) -> N
     # the fresh build on the new data is itself checked against PyTorch
     fresh_program = replace(program, leaves=tuple(Leaf(_as_leaf_data(x)) for x in data))
     check(Example(fresh_program, "backward", 1, example.reduction, example.seed), top=False)
-    event(f"replay agreed ({example.feature})")
+    _event(f"replay agreed ({example.feature})")
 
 
 def _as_leaf_data(x: Any) -> Any:
@@ -869,7 +881,7 @@ def _check_stale(example: Example, leaves: list[Value], values: list[Any]) -> No
     try:
         root.backward(seed)
     except (RuntimeError, ValueError) as error:
-        event("stale graph refused")
+        _event("stale graph refused")
         assert re.search(r"changed|stale|replay|Tape", str(error)), f"unclear message: {error}"
         return
     if isinstance(expected, BaseException):
@@ -916,3 +928,119 @@ def test_known_broken_names_issue_categories():
 def test_special_points_cover_the_edges():
     assert {0.0, 1.0, -1.0, math.inf, -math.inf, 5e-324, 1e300} <= set(SPECIAL)
     assert any(math.isnan(x) for x in SPECIAL)
+
+
+# --- one reproducer per catalogued category -------------------------------------------------
+
+
+def _program(leaves: list[Any], *instructions: tuple[Any, ...]) -> Program:
+    """``_program([2.0], ("mul", ("v", 0), ("c", 3.0)))``: leaves, then (op, operand, ...) tuples."""
+    body = []
+    for op, *operands in instructions:
+        mode = operands.pop() if operands and isinstance(operands[-1], str) else ""
+        body.append(Instruction(op, tuple(operands), mode))
+    return Program(tuple(Leaf(tuple(x) if isinstance(x, list) else x) for x in leaves), tuple(body))
+
+
+X, Y = ("v", 0), ("v", 1)  # the newest value, the one before it
+REPRODUCERS: dict[str, list[Example]] = {
+    # d2/dx2 of x * sqrt(x) at x = [0, 4]: PyTorch [inf, 0.375]; chainrule [inf, 0.5]
+    "singular_higher_order": [
+        Example(_program([[0.0, 4.0]], ("sqrt", X), ("mul", X, Y)), "create_graph", 2),
+        Example(_program([0.0], ("sqrt", X)), "transforms", 2),  # PyTorch -inf, chainrule 0
+    ],
+    "replay_changed_shape": [
+        Example(
+            _program([[1.0, 2.0]], ("mul", X, X)),
+            reduction="mean",
+            feature="replay_resize",
+            new_data=[(1.0, 2.0, 3.0)],
+        ),
+        Example(_program([[1.0, 2.0]], ("mul", X, X)), feature="replay_2d", new_data=[(1.0, 2.0)]),
+        Example(_program([[0.1, 2.0]], ("exp", X)), feature="replay_float32", new_data=[(0.1, 2.0)]),
+        Example(
+            _program([[1.0, 2.0], [3.0, 4.0]], ("mul", X, Y)),
+            feature="replay_mixed_sizes",
+            new_data=[(1.0, 2.0), (3.0, 4.0)],
+        ),
+    ],
+    "stale_graph": [Example(_program([2.0], ("exp", X), ("mul", X, Y)), feature="stale", new_data=[3.0])],
+    "transform_returns_floats": [
+        Example(_program([2.0], ("pow", X, ("c", 3.0))), "transforms", 3, feature="grad_of_hessian")
+    ],
+    "repeated_argnums": [
+        Example(_program([3.0, 4.0], ("mul", X, Y)), "transforms", 1, feature="argnums", argnums=(0, 0))
+    ],
+    "nan_kinks": [
+        Example(_program([math.nan], ("relu", X))),  # forward: chainrule 0.0, PyTorch nan
+        Example(_program([[math.nan]], ("relu", X))),  # gradient: chainrule 0, PyTorch 1
+        Example(_program([[math.nan]], ("abs", X))),  # gradient: chainrule nan, PyTorch 0
+    ],
+    "thread_local_modes": [
+        Example(_program([2.0], ("mul", X, X, "thread_no_grad"))),
+        Example(_program([0.0], ("mul", X, ("c", math.inf), "thread_anomaly"))),  # NaN: no alarm here
+        Example(_program([2.0], ("mul", X, X)), "transforms", 1, feature="thread_transform", argnums=(0,)),
+    ],
+    "anomaly_false_alarms": [
+        Example(_program([-2.0], ("pow", X, ("c", 3.0))), "transforms", 2, anomaly=True)
+    ],
+    "batched_backward_without_seed": [Example(_program([[1.0, 2.0]], ("mul", X, X)), feature="no_seed")],
+    "pickle_and_copy": [
+        Example(_program([2.0], ("mul", X, ("c", 3.0))), feature="pickle"),
+        Example(_program([-2.0], ("pow", X, ("c", 2.0))), feature="deepcopy", anomaly=True),
+    ],
+    "value_seed": [Example(_program([2.0], ("mul", X, X)), seed=-2.5, feature="value_seed")],
+    "pow_infinite_exponent": [Example(_program([-2.0], ("pow", X, ("c", math.inf))))],
+}
+
+
+def _reproducers() -> list[Any]:
+    cases = []
+    for category, examples_ in REPRODUCERS.items():
+        mark = pytest.mark.xfail(
+            broken(category), reason=KNOWN_BROKEN.get(category, ""), raises=AssertionError, strict=True
+        )
+        cases += [pytest.param(e, id=f"{category}-{i}", marks=mark) for i, e in enumerate(examples_)]
+    return cases
+
+
+@pytest.mark.parametrize("example", _reproducers())
+def test_catalogued_reproducers(example):
+    """Strict xfail while the category is in KNOWN_BROKEN: the day it passes, remove the entry."""
+    check(example, classify=False)
+
+
+def test_every_known_broken_category_has_a_reproducer():
+    assert set(KNOWN_BROKEN) - {"float_in_transform"} <= set(REPRODUCERS)
+
+
+def _deep_chain(n: int) -> Value:
+    x = Value(1.0)
+    for _ in range(n):
+        x = x + 1.0
+    return x
+
+
+@pytest.mark.xfail(broken("pickle_and_copy"), reason=KNOWN_BROKEN.get("pickle_and_copy", ""), strict=True)
+def test_deepcopy_of_a_long_chain():
+    chain = _deep_chain(5_000)
+    assert copy.deepcopy(chain).data == chain.data
+
+
+@pytest.mark.xfail(
+    broken("float_in_transform"), reason=KNOWN_BROKEN.get("float_in_transform", ""), strict=True
+)
+@pytest.mark.parametrize(
+    "f, x, derivative",
+    [
+        (lambda x: x * float(x), 3.0, 6.0),
+        (lambda x: x * math.sin(x), 1.0, math.sin(1.0) + math.cos(1.0)),
+    ],
+)
+def test_floats_taken_from_traced_values(f, x, derivative):
+    """A Value turned into a float inside a transform: refuse (as JAX does) or stay exact."""
+    try:
+        got = grad(f)(x)
+    except TypeError:
+        return
+    assert got == pytest.approx(derivative, rel=1e-12)
