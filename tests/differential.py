@@ -27,7 +27,10 @@ What counts as agreement
   NaN equals NaN, infinities match in sign; NaN against an infinity is accepted
   (``NONFINITE_KINDS``: both engines say "no number", and which kind depends on the order of
   an overflowing product, e.g. ``inf * 0`` in one, ``inf * 5e-324`` in the other). Where the
-  program takes sqrt of -0.0, infinities may differ in sign (``sqrt_of_negative_zero``).
+  program takes sqrt of -0.0, infinities may differ in sign (``sqrt_of_negative_zero``);
+  where it touches inf, NaN or magnitudes beyond 1e150 (or below 1e-150), a derivative may be
+  finite in one engine and not in the other (``extreme``: the engines' formulas overflow in
+  different places).
 * **Both raise, or a documented divergence**: where chainrule raises a clear error and
   PyTorch returns inf/NaN, the pair must be listed in ``DIVERGENCES`` (op, exception, the
   condition on the operands, the reason); then the example ends there. Any other exception,
@@ -450,8 +453,15 @@ def _largest_finite(entries: list[Any]) -> float:
 
 
 def compare_derivatives(
-    mine: list[list[Any]], theirs: list[list[Any]], noise: list[list[Any]], signs_of_inf: bool = True
+    mine: list[list[Any]],
+    theirs: list[list[Any]],
+    noise: list[list[Any]],
+    signs_of_inf: bool = True,
+    finiteness: bool = True,
 ) -> None:
+    """Each derivative entry within its tolerance (module doc). ``signs_of_inf=False``: +inf
+    and -inf are accepted for each other; ``finiteness=False``: a finite number and inf/NaN
+    are accepted for each other (``sqrt_of_negative_zero``, ``extreme``)."""
     for order, (a, b, n) in enumerate(zip(mine, theirs, noise), start=1):
         floor = DERIVATIVE_FLOOR + SCALE_RTOL * _largest_finite(b)
         for index, (x, y, z) in enumerate(zip(a, b, n)):
@@ -462,8 +472,27 @@ def compare_derivatives(
             tolerance = np.where(np.isfinite(tolerance), tolerance, 0.0)
             if not signs_of_inf:  # a documented divergence: +inf against -inf is accepted
                 x, y = np.where(np.isinf(x), np.abs(x), x), np.where(np.isinf(y), np.abs(y), y)
+            if not finiteness:
+                x, y = np.where(np.isfinite(y), x, y), np.where(np.isfinite(x), y, x)
             if not within(x, y, tolerance, NONFINITE_KINDS):
                 raise Mismatch(f"order {order}, entry {index}: chainrule {x!r}, PyTorch {y!r} (noise {z!r})")
+
+
+EXTREME = 1e150  # squaring a number beyond it (or below 1 / EXTREME) overflows (underflows)
+
+
+def extreme(values: list[Any]) -> bool:
+    """A documented divergence: the program touches inf, NaN, or a number beyond ``EXTREME``
+    (or a non-zero one below 1 / ``EXTREME``) in magnitude. There the two engines' derivative
+    formulas overflow in different places (PyTorch's div rule is ``-g * a / (b * b)``,
+    chainrule's ``-g * out / b``: at b = 5e-155 one says NaN, the other -0.0), so a derivative
+    may be finite in one engine and inf or NaN in the other; finite pairs are still compared."""
+    for v in values:
+        x = np.abs(np.asarray(numbers_of(v), dtype=float))
+        with np.errstate(invalid="ignore"):
+            if np.any(~np.isfinite(x) | (x > EXTREME) | ((x > 0) & (x < 1 / EXTREME))):
+                return True
+    return False
 
 
 def all_finite(nested: Any) -> bool:

@@ -50,6 +50,7 @@ from differential import (
     check_stop,
     compare_derivatives,
     derivatives_ours,
+    extreme,
     noise_of,
     operands_seen,
     record_event,
@@ -92,10 +93,12 @@ pytestmark = [pytest.mark.differential, pytest.mark.filterwarnings("ignore::Runt
 
 KNOWN_BROKEN: dict[str, str] = {
     "singular_higher_order": "(1) a second derivative through a sample where a first derivative is "
-    "infinite (sqrt at 0, x**b at 0 with b < 1): chainrule's inf is a constant, so the derivative "
-    "of that sample is 0 (PyTorch: -inf) and, batched, the whole batch loses that term",
+    "infinite (sqrt at 0, x**b at 0 with b < 1): the rule's inf is a constant, so that sample's "
+    "second derivative is 0 (PyTorch -inf) and, batched, every sample loses that term (x*sqrt(x) "
+    "at [0, 4]: 0.5 at x = 4, true 0.375)",
     "replay_changed_shape": "(2) Tape replays after a batch size changed (mean keeps 1/old n), "
-    "different sizes meeting (numpy's broadcast error), 2-D and float32 leaves (accepted)",
+    "1 sample against n broadcast silently, 2-D and float32 leaves accepted; fresh builds of n "
+    "against n+1 samples fail with numpy's broadcast message",
     "stale_graph": "(3) backward after a leaf's .data changed mixes old and new forward values",
     "transform_returns_floats": "(4) hessian/jacobian inside grad return floats: constants",
     "repeated_argnums": "(4) grad(f, argnums=(0, 0)) gives (0.0, df/dx)",
@@ -106,6 +109,8 @@ KNOWN_BROKEN: dict[str, str] = {
     "batched_backward_without_seed": "(8) backward() of a batched value silently sums",
     "pickle_and_copy": "(11) pickle fails (lambdas in the op table); deepcopy loses constants",
     "value_seed": "(13) a Value passed as backward seed turns .grad into graphs",
+    "relu_times_infinity": "(new) relu's gradient multiplies: an infinite upstream gradient at x <= 0 "
+    "gives inf * 0 = NaN (sqrt(relu(x)) at x = -1: NaN); PyTorch selects (where(x > 0, g, 0)): 0",
     "pow_infinite_exponent": "(new) a negative base to an infinite power raises 'non-integer exponent'; "
     "IEEE and PyTorch: (-2)**inf = inf, (-0.5)**inf = 0, (-inf)**-inf = 0",
 }
@@ -260,11 +265,24 @@ def _pow_infinite_exponent(example: Example, theirs: list[Any]) -> bool:
     )
 
 
+def _relu_of_an_infinite_gradient(example: Example, theirs: list[Any]) -> bool:
+    """A relu at a non-positive input in a program where some first derivative is infinite."""
+    seen = operands_seen(example, theirs)
+    relu_off = any(op == "relu" and np.any(np.asarray(a[0]) <= 0) for op, a in seen)
+    with np.errstate(invalid="ignore"):
+        infinite = any(
+            (op == "sqrt" and np.any(a[0] == 0)) or (op == "pow" and np.any((a[0] == 0) & (a[1] < 1)))
+            for op, a in seen
+        )
+    return relu_off and infinite
+
+
 # The known-broken categories recognised by a condition on the example (the rest are features).
 CONDITIONS: dict[str, Callable[[Example, list[Any]], bool]] = {
     "nan_kinks": _nan_into_kink,
     "singular_higher_order": _singular,
     "pow_infinite_exponent": _pow_infinite_exponent,
+    "relu_times_infinity": _relu_of_an_infinite_gradient,
 }
 
 
@@ -308,7 +326,9 @@ def _check_agreement(
         ) from error
     assert outcome.derivatives is not None
     signs_of_inf = not sqrt_of_negative_zero(example, theirs)
-    compare_derivatives(outcome.derivatives, synced, noise_of(example, data, synced), signs_of_inf)
+    finiteness = not extreme(theirs)
+    noise = noise_of(example, data, synced)
+    compare_derivatives(outcome.derivatives, synced, noise, signs_of_inf, finiteness)
     if top:
         record_event(f"agreed: {example.route}, order {example.order}")
 
@@ -341,8 +361,9 @@ def _new_leaf_data(example: Example) -> list[Any]:
     data = [np.array(x, dtype=np.float64) if isinstance(x, tuple) else x for x in example.new_data]
     if example.feature == "replay_mixed_sizes":
         batched = [i for i, x in enumerate(data) if isinstance(x, np.ndarray)]
-        first = data[batched[0]]  # one sample against many: numpy would broadcast it silently
-        data[batched[0]] = first[:1] if len(first) > 1 else np.append(first, 1.0)
+        # 3 samples: one of them against 3 (numpy would broadcast it silently); 1 or 2: n + 1 against n
+        first = data[batched[0]]
+        data[batched[0]] = first[:1] if len(first) > 2 else np.append(first, 1.0)
     elif example.feature == "replay_2d":
         batched = [i for i, x in enumerate(data) if isinstance(x, np.ndarray)]
         data[batched[0]] = data[batched[0]].reshape(1, -1)
@@ -562,6 +583,10 @@ REPRODUCERS: dict[str, list[Example]] = {
     ],
     "value_seed": [Example(_program([2.0], ("mul", X, X)), seed=-2.5, feature="value_seed")],
     "pow_infinite_exponent": [Example(_program([-2.0], ("pow", X, ("c", math.inf))))],
+    "relu_times_infinity": [
+        Example(_program([-1.0], ("relu", X), ("sqrt", X))),
+        Example(_program([[-1.0, 4.0]], ("relu", X), ("sqrt", X))),
+    ],
 }
 
 
