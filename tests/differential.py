@@ -28,9 +28,9 @@ What counts as agreement
   (``NONFINITE_KINDS``: both engines say "no number", and which kind depends on the order of
   an overflowing product, e.g. ``inf * 0`` in one, ``inf * 5e-324`` in the other). Where the
   program takes sqrt of -0.0, infinities may differ in sign (``sqrt_of_negative_zero``);
-  where it touches inf or magnitudes beyond 1e150 (or below 1e-150), a derivative may be
-  finite in one engine and not in the other (``extreme``: the engines' formulas overflow in
-  different places).
+  where it touches inf or magnitudes beyond 1e150 at order 1, 1e100 at order 2, 1e75 at
+  order 3 (or below their inverses), a derivative may be finite in one engine and not in the
+  other (``extreme``: the engines' formulas overflow in different places).
 * **Both raise, or a documented divergence**: where chainrule raises a clear error and
   PyTorch returns inf/NaN, the pair must be listed in ``DIVERGENCES`` (op, exception, the
   condition on the operands, the reason); then the example ends there. Any other exception,
@@ -478,20 +478,19 @@ def compare_derivatives(
                 raise Mismatch(f"order {order}, entry {index}: chainrule {x!r}, PyTorch {y!r} (noise {z!r})")
 
 
-EXTREME = 1e150  # squaring a number beyond it (or below 1 / EXTREME) overflows (underflows)
-
-
-def extreme(values: list[Any]) -> bool:
-    """A documented divergence: the program touches inf, or a number beyond ``EXTREME``
-    (or a non-zero one below 1 / ``EXTREME``) in magnitude. There the two engines' derivative
-    formulas overflow in different places (PyTorch's div rule is ``-g * a / (b * b)``,
-    chainrule's ``-g * out / b``: at b = 5e-155 one says NaN, the other -0.0), so a derivative
-    may be finite in one engine and inf or NaN in the other; finite pairs are still compared.
-    NaN is not extreme: NaN in, NaN out, except where a convention (a kink) decides."""
+def extreme(values: list[Any], order: int) -> bool:
+    """A documented divergence: the program touches inf, or a magnitude beyond
+    ``10 ** (300 / (order + 1))`` (or a non-zero one below its inverse). A derivative of order
+    k of ``a / b`` holds ``b ** (k + 1)``, which then overflows (underflows), and the two
+    engines' formulas do it in different places (PyTorch's div rule is ``-g * a / (b * b)``,
+    chainrule's ``-g * out / b``: at b = 5e-155 one says NaN, the other -0.0), so a
+    derivative may be finite in one engine and inf or NaN in the other; finite pairs are still
+    compared. NaN is not extreme: NaN in, NaN out, except where a convention (a kink) decides."""
+    limit = 10.0 ** (300 / (order + 1))
     for v in values:
         x = np.abs(np.asarray(numbers_of(v), dtype=float))
         with np.errstate(invalid="ignore"):
-            if np.any(np.isinf(x) | (x > EXTREME) | ((x > 0) & (x < 1 / EXTREME))):
+            if np.any(np.isinf(x) | (x > limit) | ((x > 0) & (x < 1 / limit))):
                 return True
     return False
 

@@ -345,7 +345,7 @@ def _check_agreement(
         ) from error
     assert outcome.derivatives is not None
     signs_of_inf = not sqrt_of_negative_zero(example, theirs)
-    finiteness = not extreme(theirs)
+    finiteness = not extreme(theirs, example.order)
     noise = noise_of(example, data, synced)
     compare_derivatives(outcome.derivatives, synced, noise, signs_of_inf, finiteness)
     if top:
