@@ -30,7 +30,9 @@ What counts as agreement
   program takes sqrt of -0.0, infinities may differ in sign (``sqrt_of_negative_zero``);
   where it touches inf or magnitudes beyond 1e150 at order 1, 1e100 at order 2, 1e75 at
   order 3 (or below their inverses), a derivative may be finite in one engine and not in the
-  other (``extreme``: the engines' formulas overflow in different places).
+  other (``extreme``: the engines' formulas overflow in different places); likewise for
+  derivatives of order >= 2 through ``0 ** b`` (``zero_base_power``: PyTorch's masked
+  ``where`` has a NaN derivative there).
 * **Both raise, or a documented divergence**: where chainrule raises a clear error and
   PyTorch returns inf/NaN, the pair must be listed in ``DIVERGENCES`` (op, exception, the
   condition on the operands, the reason); then the example ends there. Any other exception,
@@ -493,6 +495,17 @@ def extreme(values: list[Any], order: int) -> bool:
             if np.any(np.isinf(x) | (x > limit) | ((x > 0) & (x < 1 / limit))):
                 return True
     return False
+
+
+def zero_base_power(example: Example, theirs: list[Any]) -> bool:
+    """A documented divergence: a second or third derivative through ``a ** b`` at a = 0.
+    d/db a**b = a**b * log(a) is 0 at a = 0 (the limit, for b > 0) in both engines, but
+    PyTorch writes it as a masked ``where``, whose derivative is 0 * log(0)**2 = NaN:
+    sin(softplus(0 ** x)) is constant in x, chainrule's second derivative 0, PyTorch's NaN.
+    A finite derivative may then meet NaN."""
+    return example.order >= 2 and any(
+        op == "pow" and np.any(a[0] == 0) for op, a in operands_seen(example, theirs)
+    )
 
 
 def all_finite(nested: Any) -> bool:

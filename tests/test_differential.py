@@ -61,6 +61,7 @@ from differential import (
     their_derivatives,
     their_run,
     transforms_ours,
+    zero_base_power,
 )
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
@@ -113,8 +114,9 @@ CATEGORIES: dict[str, str] = {
     "value_seed": "(13) a Value passed as backward seed turns .grad into graphs",
     "relu_times_infinity": "(new) relu's gradient multiplies: an infinite upstream gradient at x <= 0 "
     "gives inf * 0 = NaN (sqrt(relu(x)) at x = -1: NaN); PyTorch selects (where(x > 0, g, 0)): 0",
-    "pow_infinite_exponent": "(new) a negative base to an infinite power raises 'non-integer exponent'; "
-    "IEEE and PyTorch: (-2)**inf = inf, (-0.5)**inf = 0, (-inf)**-inf = 0",
+    "pow_nonfinite_exponent": "(new) a negative base to an infinite or NaN power raises 'non-integer "
+    "exponent' (inf: scalars only; NaN: both); IEEE and PyTorch: (-2)**inf = inf, (-0.5)**inf = 0, "
+    "(-inf)**-inf = 0, (-2)**nan = nan",
 }
 
 
@@ -133,7 +135,7 @@ KNOWN_BROKEN: set[str] = {
     "pickle_and_copy",
     "value_seed",
     "relu_times_infinity",
-    "pow_infinite_exponent",
+    "pow_nonfinite_exponent",
 }
 
 
@@ -277,9 +279,9 @@ def _nan_into_kink(example: Example, theirs: list[Any]) -> bool:
     return any(op in ("relu", "abs") and np.any(np.isnan(a[0])) for op, a in operands_seen(example, theirs))
 
 
-def _pow_infinite_exponent(example: Example, theirs: list[Any]) -> bool:
+def _pow_nonfinite_exponent(example: Example, theirs: list[Any]) -> bool:
     return any(
-        op == "pow" and np.any(np.isinf(a[1]) & (np.asarray(a[0]) < 0))
+        op == "pow" and np.any(~np.isfinite(a[1]) & (np.asarray(a[0]) < 0))
         for op, a in operands_seen(example, theirs)
     )
 
@@ -300,7 +302,7 @@ def _relu_of_an_infinite_gradient(example: Example, theirs: list[Any]) -> bool:
 CONDITIONS: dict[str, Callable[[Example, list[Any]], bool]] = {
     "nan_kinks": _nan_into_kink,
     "singular_higher_order": _singular,
-    "pow_infinite_exponent": _pow_infinite_exponent,
+    "pow_nonfinite_exponent": _pow_nonfinite_exponent,
     "relu_times_infinity": _relu_of_an_infinite_gradient,
 }
 
@@ -345,7 +347,7 @@ def _check_agreement(
         ) from error
     assert outcome.derivatives is not None
     signs_of_inf = not sqrt_of_negative_zero(example, theirs)
-    finiteness = not extreme(theirs, example.order)
+    finiteness = not (extreme(theirs, example.order) or zero_base_power(example, theirs))
     noise = noise_of(example, data, synced)
     compare_derivatives(outcome.derivatives, synced, noise, signs_of_inf, finiteness)
     if top:
@@ -601,7 +603,10 @@ REPRODUCERS: dict[str, list[Example]] = {
         Example(_program([-2.0], ("pow", X, ("c", 2.0))), feature="deepcopy", anomaly=True),
     ],
     "value_seed": [Example(_program([2.0], ("mul", X, X)), seed=-2.5, feature="value_seed")],
-    "pow_infinite_exponent": [Example(_program([-2.0], ("pow", X, ("c", math.inf))))],
+    "pow_nonfinite_exponent": [
+        Example(_program([-2.0], ("pow", X, ("c", math.inf)))),
+        Example(_program([[-2.0]], ("pow", X, ("c", math.nan)))),
+    ],
     "relu_times_infinity": [
         Example(_program([-1.0], ("relu", X), ("sqrt", X))),
         Example(_program([[-1.0, 4.0]], ("relu", X), ("sqrt", X))),
