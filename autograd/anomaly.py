@@ -229,7 +229,6 @@ def _made_of_constants(node: Value) -> bool:
     return all(n.op is CONSTANT for n in seen if not n._prev)
 
 
-
 def _snapshot(parents: Sequence[Value]) -> tuple[Any, ...]:
     return tuple(p.data.copy() if type(p.data) is _ndarray else p.data for p in parents)
 

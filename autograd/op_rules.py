@@ -65,13 +65,13 @@ def power(a: Any, b: Any) -> Any:
     if _is_array(a) or _is_array(b):
         if np.any((np.asarray(a) == 0) & (np.asarray(b) < 0)):
             raise ZeroDivisionError(f"pow: zero raised to a negative power ({a!r} ** {b!r})")
-        if np.any((np.asarray(a) < 0) & (np.asarray(b) != np.round(b))):
+        if np.any((np.asarray(a) < 0) & np.isfinite(b) & (np.asarray(b) != np.round(b))):
             raise ValueError(f"pow: negative base with a non-integer exponent ({a!r} ** {b!r})")
         with np.errstate(over="ignore"):
             return _refuse_overflow("pow", np.power(a, b), a, b)
     if a == 0 and b < 0:
         raise ZeroDivisionError(f"pow: zero raised to a negative power ({a!r} ** {b!r})")
-    if a < 0 and not float(b).is_integer():
+    if a < 0 and math.isfinite(b) and not float(b).is_integer():  # (-2) ** inf is inf (IEEE)
         raise ValueError(f"pow: negative base with a non-integer exponent ({a!r} ** {b!r})")
     try:
         return float(a) ** b
@@ -215,7 +215,6 @@ def sqrt_vjp(g: Any, out: Any, a: Any) -> tuple[Any]:
         m = np.asarray(od == 0, dtype=np.float64)
         return (g * (0.5 / (out + m) + np.where(od == 0, math.inf, 0.0)),)
     return (g * (0.5 / (out + 1.0) + math.inf),) if not _is_array(od) and od == 0 else (g * 0.5 / out,)
-
 
 
 def dot_vjp(g: Any, out: Any, *args: Any) -> tuple[Any, ...]:

@@ -97,12 +97,13 @@ def _deepcopy(self: Value, memo: dict[int, Any]) -> Value:
             twin = _node(copy.deepcopy(node.data, memo), node.op, tuple(memo[id(p)] for p in node._prev))
             twin.grad, twin.label = copy.deepcopy(node.grad, memo), node.label
             memo[id(node)] = twin
-    return memo[id(self)]  # type: ignore[no-any-return]
+    copied: Value = memo[id(self)]
+    return copied
 
 
 def install() -> None:
     """Give ``Value`` its ``float()``, ``bool()``, pickling and deep-copying methods."""
-    Value.__float__ = _float  # type: ignore[method-assign]
+    Value.__float__ = _float  # type: ignore[attr-defined]
     Value.__bool__ = _bool  # type: ignore[attr-defined]
     Value.__reduce_ex__ = _reduce_ex  # type: ignore[assignment,method-assign]
     Value.__deepcopy__ = _deepcopy  # type: ignore[attr-defined]

@@ -43,8 +43,8 @@ from typing import Any
 import numpy as np
 
 from autograd.anomaly import check_replayed, is_anomaly_enabled
-from autograd.straight_line import NOT_SCALAR, StraightLine, compile_scalar_graph
 from autograd.op_rules import different_batch_sizes
+from autograd.straight_line import NOT_SCALAR, StraightLine, compile_scalar_graph
 from autograd.value import Value, _check_data, backpropagate, topological_order
 
 __all__ = ["Tape", "STRAIGHT_LINE_EDGES"]

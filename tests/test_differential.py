@@ -124,20 +124,8 @@ CATEGORIES: dict[str, str] = {
 
 # The categories the engine gets wrong today: ONE switch each. Remove a name when its fix lands.
 KNOWN_BROKEN: set[str] = {
-    "singular_higher_order",
-    "replay_changed_shape",
     "stale_graph",
-    "transform_returns_floats",
-    "repeated_argnums",
-    "float_in_transform",
-    "nan_kinks",
-    "thread_local_modes",
-    "anomaly_false_alarms",
-    "batched_backward_without_seed",
-    "pickle_and_copy",
-    "value_seed",
     "relu_times_infinity",
-    "pow_nonfinite_exponent",
 }
 
 
