@@ -205,7 +205,11 @@ class Value:
         if other is NotImplemented:
             return NotImplemented
         a, b = (other, self) if reflected else (self, other)
-        return _result(op.forward(a.data, b.data), op, (a, b))
+        try:
+            return _result(op.forward(a.data, b.data), op, (a, b))
+        except ValueError:  # numpy's "could not be broadcast" for 2 and 3 samples: say it clearly
+            _check_batch_sizes(a.data if type(a.data) is _ndarray else b.data, op, (a, b))
+            raise
 
     # fmt: off
     def __add__(self, other: Operand) -> Value: return self._binary(_ADD, other)
