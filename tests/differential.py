@@ -252,7 +252,9 @@ def derivatives_ours(example: Example, leaves: list[Value], root: Value) -> list
                 r.backward(Value(seed))
             except TypeError as error:
                 if "seed" not in str(error):
-                    raise Mismatch(f"backward(seed=Value) refused with an unclear message: {error}") from error
+                    raise Mismatch(
+                        f"backward(seed=Value) refused with an unclear message: {error}"
+                    ) from error
             else:
                 raise Mismatch("backward(seed=Value) was accepted: it turns .grad into graphs")
         r.backward(seed)
