@@ -22,8 +22,10 @@ What counts as agreement
   plus how much it moves without the forward correction above: where a derivative cancels
   (``1 - tanh**2`` near saturation, ``a*b - a*b'``) the absolute error is set by the terms,
   not the result, and this measures it instead of guessing. It cannot where a leaf is 0 (16
-  ulp of 0 is 0): there ``largest``, the largest |entry| PyTorch gives at that order, bounds
-  the terms that can cancel (d/dx of x/x is 0; PyTorch says -4e-16, from 1/x - x/x**2).
+  ulp of 0 is 0), nor where the rounding sits in a rule (d/dx of x/x is 0; PyTorch says
+  -1.4e-17, from 1/x - x/x**2, at every x): there ``largest`` bounds the terms that can
+  cancel: the largest |entry| PyTorch gives at that order, or the largest |d root / d value|
+  over the program's values (``node_scale``), whichever is larger.
   NaN equals NaN, infinities match in sign; NaN against an infinity is accepted
   (``NONFINITE_KINDS``: both engines say "no number", and which kind depends on the order of
   an overflowing product, e.g. ``inf * 0`` in one, ``inf * 5e-324`` in the other). Where the
@@ -449,6 +451,20 @@ def their_derivatives(
     return derivatives_theirs(example, tensors, theirs[-1])
 
 
+def node_scale(example: Example, data: list[Any], ours: list[Any]) -> float:
+    """The largest |d root / d value| over every value of the program (PyTorch, first order):
+    how large the terms are that a first-order gradient adds up (module doc)."""
+    _, theirs = their_run(example.program, data, ours)
+    nodes = [t for t in theirs if isinstance(t, torch.Tensor) and t.requires_grad]
+    r, seed = _reduce_theirs(theirs[-1], example.reduction, example.seed)
+    if not nodes or not (isinstance(r, torch.Tensor) and r.requires_grad):
+        return 0.0
+    if example.route == "transforms":
+        seed = None
+    grads = torch.autograd.grad(r, nodes, seed, allow_unused=True)
+    return _largest_finite([g.detach().numpy(force=True) for g in grads if g is not None])
+
+
 def _largest_finite(entries: list[Any]) -> float:
     finite = [np.abs(e)[np.isfinite(e)] for e in map(np.asarray, entries)]
     return max((float(f.max()) for f in finite if f.size), default=0.0)
@@ -460,12 +476,14 @@ def compare_derivatives(
     noise: list[list[Any]],
     signs_of_inf: bool = True,
     finiteness: bool = True,
+    scale: float = 0.0,
 ) -> None:
     """Each derivative entry within its tolerance (module doc). ``signs_of_inf=False``: +inf
     and -inf are accepted for each other; ``finiteness=False``: a finite number and inf/NaN
-    are accepted for each other (``sqrt_of_negative_zero``, ``extreme``)."""
+    are accepted for each other (``sqrt_of_negative_zero``, ``extreme``); ``scale`` is
+    ``node_scale``."""
     for order, (a, b, n) in enumerate(zip(mine, theirs, noise), start=1):
-        floor = DERIVATIVE_FLOOR + SCALE_RTOL * _largest_finite(b)
+        floor = DERIVATIVE_FLOOR + SCALE_RTOL * max(_largest_finite(b), scale)
         for index, (x, y, z) in enumerate(zip(a, b, n)):
             if np.ndim(x) != np.ndim(y) and not (np.ndim(x) == 0 and x == 0.0 and np.all(y == 0)):
                 raise Mismatch(f"order {order}, entry {index}: chainrule {x!r} vs PyTorch {y!r} (shape)")
