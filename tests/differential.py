@@ -29,7 +29,8 @@ What counts as agreement
   NaN equals NaN, infinities match in sign; NaN against an infinity is accepted
   (``NONFINITE_KINDS``: both engines say "no number", and which kind depends on the order of
   an overflowing product, e.g. ``inf * 0`` in one, ``inf * 5e-324`` in the other). Where the
-  program takes sqrt of -0.0, infinities may differ in sign (``sqrt_of_negative_zero``);
+  program takes sqrt (or a power) of -0.0, infinities may differ in sign
+  (``sqrt_of_negative_zero``);
   where it touches inf or magnitudes beyond 1e150 at order 1, 1e100 at order 2, 1e75 at
   order 3 (or below their inverses), a derivative may be finite in one engine and not in the
   other (``extreme``: the engines' formulas overflow in different places); likewise for
@@ -485,8 +486,10 @@ def compare_derivatives(
     for order, (a, b, n) in enumerate(zip(mine, theirs, noise), start=1):
         floor = DERIVATIVE_FLOOR + SCALE_RTOL * max(_largest_finite(b), scale)
         for index, (x, y, z) in enumerate(zip(a, b, n)):
-            if np.ndim(x) != np.ndim(y) and not (np.ndim(x) == 0 and x == 0.0 and np.all(y == 0)):
-                raise Mismatch(f"order {order}, entry {index}: chainrule {x!r} vs PyTorch {y!r} (shape)")
+            if np.ndim(x) != np.ndim(y):
+                if not (np.ndim(x) == 0 and x == 0.0):  # gradients' 0.0: the root does not depend on it
+                    raise Mismatch(f"order {order}, entry {index}: chainrule {x!r} vs PyTorch {y!r} (shape)")
+                x = np.zeros(np.shape(y))
             with np.errstate(invalid="ignore", over="ignore"):
                 tolerance = RTOL[order] * np.abs(y) + ATOL_NOISE * z + floor
             tolerance = np.where(np.isfinite(tolerance), tolerance, 0.0)
@@ -545,11 +548,12 @@ def operands_seen(example: Example, theirs: list[Any]) -> list[tuple[str, list[A
 
 
 def sqrt_of_negative_zero(example: Example, theirs: list[Any]) -> bool:
-    """A documented divergence: sqrt'(-0.0) is +inf in chainrule (the derivative at 0, whose
-    sign of zero does not matter), -inf in PyTorch (0.5 / sqrt(-0.0) = 0.5 / -0.0). Every
-    infinity downstream may then differ in sign."""
+    """A documented divergence: sqrt'(-0.0) (and d/da a**b at a = -0.0, b < 1) is +inf in
+    chainrule (the derivative at 0, whose sign of zero does not matter), -inf in PyTorch
+    (0.5 / sqrt(-0.0) = 0.5 / -0.0). Every infinity downstream may then differ in sign."""
     return any(
-        op == "sqrt" and np.any((a[0] == 0) & np.signbit(a[0])) for op, a in operands_seen(example, theirs)
+        op in ("sqrt", "pow") and np.any((a[0] == 0) & np.signbit(a[0]))
+        for op, a in operands_seen(example, theirs)
     )
 
 
