@@ -119,7 +119,7 @@ FORWARD_FLOOR = 1e-300
 RTOL = {1: 1e-10, 2: 1e-9, 3: 1e-8}
 ATOL_NOISE = 4.0
 DERIVATIVE_FLOOR = 1e-280
-SCALE_RTOL = 1e-13  # of the largest entry of the same order (module doc)
+SCALE_RTOL = 1e-13  # of the largest term that can cancel: ``largest`` in the module doc
 NONFINITE_KINDS = True  # a derivative NaN in one engine may be +-inf in the other (module doc)
 NOISE_STEP = 2.0**-48  # 16 ulp of relative change in every intermediate value
 
