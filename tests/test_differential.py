@@ -118,6 +118,9 @@ CATEGORIES: dict[str, str] = {
     "value_seed": "(13) a Value passed as backward seed turns .grad into graphs",
     "relu_times_infinity": "(new) relu's gradient multiplies: an infinite upstream gradient at x <= 0 "
     "gives inf * 0 = NaN (sqrt(relu(x)) at x = -1: NaN); PyTorch selects (where(x > 0, g, 0)): 0",
+    "constant_term_overflow": "(new) a higher-order derivative through c ** x raises OverflowError "
+    "computing d/dc (c ** (x - 1)), a term for the constant c that goes nowhere; PyTorch computes "
+    "no gradient for a number ((1e-300) ** x at x = -0.5: finite derivatives in PyTorch)",
     "pow_nonfinite_exponent": "(new) a negative base to an infinite or NaN power raises 'non-integer "
     "exponent' (inf: scalars only; NaN: both); IEEE and PyTorch: (-2)**inf = inf, (-0.5)**inf = 0, "
     "(-inf)**-inf = 0, (-2)**nan = nan",
@@ -140,6 +143,7 @@ KNOWN_BROKEN: set[str] = {
     "value_seed",
     "relu_times_infinity",
     "pow_nonfinite_exponent",
+    "constant_term_overflow",
 }
 
 
@@ -305,12 +309,21 @@ def _relu_of_an_infinite_gradient(example: Example, theirs: list[Any]) -> bool:
     return relu_off and infinite
 
 
+def _pow_of_a_constant(example: Example, theirs: list[Any]) -> bool:
+    """A pow with a number as base or exponent (a constant the rule still differentiates)."""
+    return any(
+        ins.op == "pow" and any(kind == "c" for kind, _ in ins.operands)
+        for ins in example.program.instructions
+    )
+
+
 # The known-broken categories recognised by a condition on the example (the rest are features).
 CONDITIONS: dict[str, Callable[[Example, list[Any]], bool]] = {
     "nan_kinks": _nan_into_kink,
     "singular_higher_order": _singular,
     "pow_nonfinite_exponent": _pow_nonfinite_exponent,
     "relu_times_infinity": _relu_of_an_infinite_gradient,
+    "constant_term_overflow": _pow_of_a_constant,
 }
 
 
@@ -617,6 +630,7 @@ REPRODUCERS: dict[str, list[Example]] = {
         Example(_program([-2.0], ("pow", X, ("c", math.inf)))),
         Example(_program([[-2.0]], ("pow", X, ("c", math.nan)))),
     ],
+    "constant_term_overflow": [Example(_program([[-0.5]], ("pow", ("c", 1e-300), X)), "create_graph", 2)],
     "relu_times_infinity": [
         Example(_program([-1.0], ("relu", X), ("sqrt", X))),
         Example(_program([[-1.0, 4.0]], ("relu", X), ("sqrt", X))),
