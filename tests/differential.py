@@ -22,12 +22,15 @@ What counts as agreement
   plus how much it moves without the forward correction above: where a derivative cancels
   (``1 - tanh**2`` near saturation, ``a*b - a*b'``) the absolute error is set by the terms,
   not the result, and this measures it instead of guessing. It cannot where a leaf is 0 (16
-  ulp of 0 is 0): there ``largest``, the largest |entry| PyTorch gives at that order, bounds
-  the terms that can cancel (d/dx of x/x is 0; PyTorch says -4e-16, from 1/x - x/x**2).
+  ulp of 0 is 0), nor where the rounding sits in a rule (d/dx of x/x is 0; PyTorch says
+  -1.4e-17, from 1/x - x/x**2, at every x): there ``largest`` bounds the terms that can
+  cancel: the largest |entry| PyTorch gives at that order, or the largest |d root / d value|
+  over the program's values (``node_scale``), whichever is larger.
   NaN equals NaN, infinities match in sign; NaN against an infinity is accepted
   (``NONFINITE_KINDS``: both engines say "no number", and which kind depends on the order of
   an overflowing product, e.g. ``inf * 0`` in one, ``inf * 5e-324`` in the other). Where the
-  program takes sqrt of -0.0, infinities may differ in sign (``sqrt_of_negative_zero``);
+  program takes sqrt (or a power) of -0.0, infinities may differ in sign
+  (``sqrt_of_negative_zero``);
   where it touches inf or magnitudes beyond 1e150 at order 1, 1e100 at order 2, 1e75 at
   order 3 (or below their inverses), a derivative may be finite in one engine and not in the
   other (``extreme``: the engines' formulas overflow in different places); likewise for
@@ -116,7 +119,7 @@ FORWARD_FLOOR = 1e-300
 RTOL = {1: 1e-10, 2: 1e-9, 3: 1e-8}
 ATOL_NOISE = 4.0
 DERIVATIVE_FLOOR = 1e-280
-SCALE_RTOL = 1e-13  # of the largest entry of the same order (module doc)
+SCALE_RTOL = 1e-13  # of the largest term that can cancel: ``largest`` in the module doc
 NONFINITE_KINDS = True  # a derivative NaN in one engine may be +-inf in the other (module doc)
 NOISE_STEP = 2.0**-48  # 16 ulp of relative change in every intermediate value
 
@@ -454,6 +457,20 @@ def their_derivatives(
     return derivatives_theirs(example, tensors, theirs[-1])
 
 
+def node_scale(example: Example, data: list[Any], ours: list[Any]) -> float:
+    """The largest |d root / d value| over every value of the program (PyTorch, first order):
+    how large the terms are that a first-order gradient adds up (module doc)."""
+    _, theirs = their_run(example.program, data, ours)
+    nodes = [t for t in theirs if isinstance(t, torch.Tensor) and t.requires_grad]
+    r, seed = _reduce_theirs(theirs[-1], example.reduction, example.seed)
+    if not nodes or not (isinstance(r, torch.Tensor) and r.requires_grad):
+        return 0.0
+    if example.route == "transforms":
+        seed = None
+    grads = torch.autograd.grad(r, nodes, seed, allow_unused=True)
+    return _largest_finite([g.detach().numpy(force=True) for g in grads if g is not None])
+
+
 def _largest_finite(entries: list[Any]) -> float:
     finite = [np.abs(e)[np.isfinite(e)] for e in map(np.asarray, entries)]
     return max((float(f.max()) for f in finite if f.size), default=0.0)
@@ -465,15 +482,19 @@ def compare_derivatives(
     noise: list[list[Any]],
     signs_of_inf: bool = True,
     finiteness: bool = True,
+    scale: float = 0.0,
 ) -> None:
     """Each derivative entry within its tolerance (module doc). ``signs_of_inf=False``: +inf
     and -inf are accepted for each other; ``finiteness=False``: a finite number and inf/NaN
-    are accepted for each other (``sqrt_of_negative_zero``, ``extreme``)."""
+    are accepted for each other (``sqrt_of_negative_zero``, ``extreme``); ``scale`` is
+    ``node_scale``."""
     for order, (a, b, n) in enumerate(zip(mine, theirs, noise), start=1):
-        floor = DERIVATIVE_FLOOR + SCALE_RTOL * _largest_finite(b)
+        floor = DERIVATIVE_FLOOR + SCALE_RTOL * max(_largest_finite(b), scale)
         for index, (x, y, z) in enumerate(zip(a, b, n)):
-            if np.ndim(x) != np.ndim(y) and not (np.ndim(x) == 0 and x == 0.0 and np.all(y == 0)):
-                raise Mismatch(f"order {order}, entry {index}: chainrule {x!r} vs PyTorch {y!r} (shape)")
+            if np.ndim(x) != np.ndim(y):
+                if not (np.ndim(x) == 0 and x == 0.0):  # gradients' 0.0: the root does not depend on it
+                    raise Mismatch(f"order {order}, entry {index}: chainrule {x!r} vs PyTorch {y!r} (shape)")
+                x = np.zeros(np.shape(y))
             with np.errstate(invalid="ignore", over="ignore"):
                 tolerance = RTOL[order] * np.abs(y) + ATOL_NOISE * z + floor
             tolerance = np.where(np.isfinite(tolerance), tolerance, 0.0)
@@ -532,11 +553,12 @@ def operands_seen(example: Example, theirs: list[Any]) -> list[tuple[str, list[A
 
 
 def sqrt_of_negative_zero(example: Example, theirs: list[Any]) -> bool:
-    """A documented divergence: sqrt'(-0.0) is +inf in chainrule (the derivative at 0, whose
-    sign of zero does not matter), -inf in PyTorch (0.5 / sqrt(-0.0) = 0.5 / -0.0). Every
-    infinity downstream may then differ in sign."""
+    """A documented divergence: sqrt'(-0.0) (and d/da a**b at a = -0.0, b < 1) is +inf in
+    chainrule (the derivative at 0, whose sign of zero does not matter), -inf in PyTorch
+    (0.5 / sqrt(-0.0) = 0.5 / -0.0). Every infinity downstream may then differ in sign."""
     return any(
-        op == "sqrt" and np.any((a[0] == 0) & np.signbit(a[0])) for op, a in operands_seen(example, theirs)
+        op in ("sqrt", "pow") and np.any((a[0] == 0) & np.signbit(a[0]))
+        for op, a in operands_seen(example, theirs)
     )
 
 

@@ -29,7 +29,7 @@ import operator
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -185,7 +185,6 @@ class Leaf:
 class Program:
     leaves: tuple[Leaf, ...]
     instructions: tuple[Instruction, ...]
-    notes: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def batched(self) -> bool:
@@ -198,9 +197,6 @@ class Program:
 
     def leaf_data(self) -> list[float | np.ndarray]:
         return [leaf.array() for leaf in self.leaves]
-
-    def without_modes(self) -> Program:
-        return replace(self, instructions=tuple(replace(i, mode="") for i in self.instructions))
 
     def __repr__(self) -> str:  # what hypothesis prints for a failing example: paste-able
         lines = ["Program(leaves=("]

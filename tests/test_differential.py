@@ -54,6 +54,7 @@ from differential import (
     compare_derivatives,
     derivatives_ours,
     extreme,
+    node_scale,
     noise_of,
     operands_seen,
     record_event,
@@ -98,7 +99,8 @@ pytestmark = [pytest.mark.differential, pytest.mark.filterwarnings("ignore::Runt
 # Every category the fuzzer knows, with what goes wrong (as of 34b1999). Numbers are issue 12's.
 CATEGORIES: dict[str, str] = {
     "singular_higher_order": "(1) a second derivative through a sample where a first derivative is "
-    "infinite (sqrt at 0, x**b at 0 with b < 1): the rule's inf is a constant, so that sample's "
+    "infinite or undefined (sqrt at 0, x**b at 0 with b < 1, d/db a**b at a < 0): the rule's inf "
+    "or NaN is a constant, so that sample's "
     "second derivative is 0 (PyTorch -inf) and, batched, every sample loses that term (x*sqrt(x) "
     "at [0, 4]: 0.5 at x = 4, true 0.375)",
     "replay_changed_shape": "(2) Tape replays after a batch size changed (mean keeps 1/old n), "
@@ -116,6 +118,9 @@ CATEGORIES: dict[str, str] = {
     "value_seed": "(13) a Value passed as backward seed turns .grad into graphs",
     "relu_times_infinity": "(new) relu's gradient multiplies: an infinite upstream gradient at x <= 0 "
     "gives inf * 0 = NaN (sqrt(relu(x)) at x = -1: NaN); PyTorch selects (where(x > 0, g, 0)): 0",
+    "constant_term_overflow": "(new) a higher-order derivative through c ** x raises OverflowError "
+    "computing d/dc (c ** (x - 1)), a term for the constant c that goes nowhere; PyTorch computes "
+    "no gradient for a number ((1e-300) ** x at x = -0.5: finite derivatives in PyTorch)",
     "pow_nonfinite_exponent": "(new) a negative base to an infinite or NaN power raises 'non-integer "
     "exponent' (inf: scalars only; NaN: both); IEEE and PyTorch: (-2)**inf = inf, (-0.5)**inf = 0, "
     "(-inf)**-inf = 0, (-2)**nan = nan",
@@ -126,6 +131,7 @@ CATEGORIES: dict[str, str] = {
 KNOWN_BROKEN: set[str] = {
     "stale_graph",
     "relu_times_infinity",
+    "constant_term_overflow",
 }
 
 
@@ -253,7 +259,8 @@ def _round_trip(how: str, leaves: list[Value], root: Value) -> tuple[list[Value]
 
 
 def _singular(example: Example, theirs: list[Any]) -> bool:
-    """Order >= 2 where some sample sits at an infinite first derivative: sqrt at 0, a**b at a = 0, b < 1."""
+    """Order >= 2 where some sample sits at an infinite or undefined first derivative: sqrt at 0,
+    a**b at a = 0 with b < 1, a**b at a < 0 (d/db)."""
     if example.order < 2:
         return False
     for op, operands in operands_seen(example, theirs):
@@ -261,6 +268,8 @@ def _singular(example: Example, theirs: list[Any]) -> bool:
             if op == "sqrt" and np.any(operands[0] == 0):
                 return True
             if op == "pow" and np.any((operands[0] == 0) & (operands[1] < 1)):
+                return True
+            if op == "pow" and np.any(operands[0] < 0):  # d/db a**b is undefined: a NaN constant
                 return True
     return False
 
@@ -288,12 +297,21 @@ def _relu_of_an_infinite_gradient(example: Example, theirs: list[Any]) -> bool:
     return relu_off and infinite
 
 
+def _pow_of_a_constant(example: Example, theirs: list[Any]) -> bool:
+    """A pow with a number as base or exponent (a constant the rule still differentiates)."""
+    return any(
+        ins.op == "pow" and any(kind == "c" for kind, _ in ins.operands)
+        for ins in example.program.instructions
+    )
+
+
 # The known-broken categories recognised by a condition on the example (the rest are features).
 CONDITIONS: dict[str, Callable[[Example, list[Any]], bool]] = {
     "nan_kinks": _nan_into_kink,
     "singular_higher_order": _singular,
     "pow_nonfinite_exponent": _pow_nonfinite_exponent,
     "relu_times_infinity": _relu_of_an_infinite_gradient,
+    "constant_term_overflow": _pow_of_a_constant,
 }
 
 
@@ -339,7 +357,8 @@ def _check_agreement(
     signs_of_inf = not sqrt_of_negative_zero(example, theirs)
     finiteness = not (extreme(theirs, example.order) or zero_base_power(example, theirs))
     noise = noise_of(example, data, synced)
-    compare_derivatives(outcome.derivatives, synced, noise, signs_of_inf, finiteness)
+    scale = node_scale(example, data, outcome.values)
+    compare_derivatives(outcome.derivatives, synced, noise, signs_of_inf, finiteness, scale)
     if top:
         record_event(f"agreed: {example.route}, order {example.order}")
 
@@ -551,6 +570,8 @@ REPRODUCERS: dict[str, list[Example]] = {
     "singular_higher_order": [
         Example(_program([[0.0, 4.0]], ("sqrt", X), ("mul", X, Y)), "create_graph", 2),
         Example(_program([0.0], ("sqrt", X)), "transforms", 2),  # PyTorch -inf, chainrule 0
+        # (-1.5) ** (x - x): d/db at a < 0 is NaN; its derivative: PyTorch NaN, chainrule 0
+        Example(_program([3.0], ("sub", X, X), ("pow", ("c", -1.5), X)), "create_graph", 2),
     ],
     "replay_changed_shape": [
         Example(
@@ -597,6 +618,7 @@ REPRODUCERS: dict[str, list[Example]] = {
         Example(_program([-2.0], ("pow", X, ("c", math.inf)))),
         Example(_program([[-2.0]], ("pow", X, ("c", math.nan)))),
     ],
+    "constant_term_overflow": [Example(_program([[-0.5]], ("pow", ("c", 1e-300), X)), "create_graph", 2)],
     "relu_times_infinity": [
         Example(_program([-1.0], ("relu", X), ("sqrt", X))),
         Example(_program([[-1.0, 4.0]], ("relu", X), ("sqrt", X))),
