@@ -196,14 +196,14 @@ def pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
             da = b * out / a
     # d/db a**b = out * log(a): real only for a > 0; 0 at a == 0 (the limit); nan for a < 0
     # (a constant exponent of a negative base: the nan lands on the constant, going nowhere).
+    # Kept a graph per sample (log of 1 where a <= 0, times 0 or nan), so its derivatives are too.
     if _is_array(ad) and not np.all(ad > 0):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_a = np.log(np.where(ad > 0, ad, 1.0))
-            db = np.where(ad > 0, data(out) * log_a, np.where(ad == 0, 0.0, np.nan))
+        mask = np.where(ad > 0, 1.0, np.where(ad == 0, 0.0, np.nan))
+        db = out * log(a + np.where(ad > 0, 0.0, 1.0 - ad)) * mask
     elif _is_array(ad) or ad > 0:
         db = out * log(a)
     else:
-        db = 0.0 if ad == 0 else math.nan
+        db = 0.0 if ad == 0 else out * math.nan
     return g * da, g * db
 
 

@@ -68,6 +68,19 @@ def test_a_sample_at_an_infinite_derivative_spoils_only_itself(f: Any, twin: Any
         assert both_infinite or scalar == pytest.approx(ours[i], rel=1e-12)
 
 
+def test_the_exponent_derivative_stays_a_graph_per_sample_at_a_non_positive_base() -> None:
+    # d2/db2 a**b = a**b * log(a)**2 where a > 0; NaN where a < 0 (PyTorch too); batched, the
+    # regular samples keep theirs.
+    b = Value(np.array([2.0, 2.0, 2.0]))
+    y = (Value(np.array([-1.5, 0.0, 3.0])) ** b).sum()
+    (g,) = gradients(y, [b], create_graph=True)
+    (h,) = gradients(g.sum(), [b])
+    assert math.isnan(h[0]) and h[2] == pytest.approx(9.0 * math.log(3.0) ** 2, rel=1e-14)
+    x = Value(3.0)
+    (g1,) = gradients((-1.5) ** (x - x), [x], create_graph=True)
+    assert math.isnan(gradients(g1, [x])[0])  # PyTorch: NaN (main gave 0.0: a constant NaN)
+
+
 # --- 2. tape replays after the data changed shape ---------------------------------------------
 
 
