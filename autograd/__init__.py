@@ -15,7 +15,7 @@ import autograd._install_check  # noqa: F401  (first: refuses to run beside PyPI
 
 # The core is value.py, ops.py (+ op_rules.py) and grad_mode.py; every other module is a layer
 # around it (docs/architecture.md). ``speed.enable()`` plugs the speed layer in.
-from autograd import speed
+from autograd import protocols, speed
 from autograd.anomaly import AnomalyError, detect_anomaly
 from autograd.explain import explain
 from autograd.functional import grad, gradients, hessian, jacobian, value_and_grad
@@ -28,6 +28,7 @@ from autograd.value import Value, apply_op, backward, topological_order
 from autograd.viz import draw_dot, draw_graph
 
 speed.enable()
+protocols.install()
 
 __all__ = [
     "Value",

@@ -3,14 +3,17 @@
 Inside the context every new node remembers where in *your* code it was created (frames in
 ``autograd/`` and ``nn/`` are skipped). The forward pass raises :class:`AnomalyError` at the
 first op whose result is NaN or infinite; ``backward`` (and ``gradients``/``grad``) raise at
-the first node whose rule produces a NaN or infinite gradient for one of its inputs. The
-message names the op, its input values and the line that created the node.
+the first node whose rule produces a NaN or infinite gradient for one of its inputs, and at
+the first node whose inputs' data changed after it was computed (a stale graph: rebuild it,
+or replay it with a ``Tape``). The message names the op, its input values and the line that
+created the node.
 
 It plugs into the core's :class:`~autograd.value.Hooks` while the context is active: the
 backward pass is the normal one, with a check after each node's step. Outside the context
-nothing is recorded or checked. Gradients flowing into constants are not checked: ``x ** 2``
-for a negative ``x`` gives the constant exponent a NaN gradient by design (log of a negative
-base), and it goes nowhere.
+nothing is recorded or checked. The mode is per thread, like grad mode. Gradients flowing
+into constants, or into nodes made of constants only, are not checked: ``x ** 2`` for a
+negative ``x`` gives its exponent a NaN gradient by design (log of a negative base), and in a
+Hessian that exponent is ``2 - 1``; it goes nowhere.
 
 Example:
     >>> from autograd import Value, detect_anomaly
@@ -29,6 +32,7 @@ import contextlib
 import math
 import os
 import sys
+import threading
 import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -57,21 +61,33 @@ class AnomalyError(FloatingPointError):
     """A NaN or infinity appeared in a forward value or a gradient under ``detect_anomaly()``."""
 
 
-class _AnomalyMode:
+class _AnomalyMode(threading.local):
+    """Per thread, like grad mode: one thread's ``detect_anomaly()`` never checks another's."""
+
     enabled = False
     # True while ``gradients(create_graph=True)`` builds derivative graphs: their values are
     # gradients, checked (with a better message) by ``_check_gradients`` instead.
     differentiating = False
 
 
+_mode = _AnomalyMode()
+# The core's hooks are per process: they are installed while at least one thread is in the
+# mode, and do nothing in the threads that are not (the normal path pays nothing otherwise).
+_users = 0
+_users_lock = threading.Lock()
+
+
 # Where each node was created, only for nodes made while the mode is on. Weak keys: the
 # record dies with its node, and nodes carry no extra slot for everyone else.
 _SITES: weakref.WeakKeyDictionary[Value, str] = weakref.WeakKeyDictionary()
+# The inputs' data each node was computed from (arrays copied): a backward step whose inputs
+# changed since then would mix old and new numbers (a stale graph), and raises instead.
+_INPUTS: weakref.WeakKeyDictionary[Value, tuple[Any, ...]] = weakref.WeakKeyDictionary()
 
 
 def is_anomaly_enabled() -> bool:
     """True inside ``detect_anomaly()``."""
-    return _AnomalyMode.enabled
+    return _mode.enabled
 
 
 @contextlib.contextmanager
@@ -82,25 +98,32 @@ def detect_anomaly() -> Iterator[None]:
     created, so the error can point at the line of your code that made it. It is slow
     (a frame walk per node): use it to hunt a NaN, not for training.
     """
-    previous = _AnomalyMode.enabled, Hooks.on_new_node, Hooks.after_step
-    _AnomalyMode.enabled = True
-    Hooks.on_new_node, Hooks.after_step = _on_new_node, _after_step
+    global _users
+    previous = _mode.enabled
+    with _users_lock:
+        _users += 1
+        Hooks.on_new_node, Hooks.after_step = _on_new_node, _after_step
+    _mode.enabled = True
     try:
         yield
     finally:
-        _AnomalyMode.enabled, Hooks.on_new_node, Hooks.after_step = previous
+        _mode.enabled = previous
+        with _users_lock:
+            _users -= 1
+            if not _users:
+                Hooks.on_new_node = Hooks.after_step = None
 
 
 @contextlib.contextmanager
 def building_derivatives() -> Iterator[None]:
     """While ``gradients(create_graph=True)`` builds derivative graphs: their values are
     gradients, checked (with a better message) by :func:`check_gradients` instead."""
-    previous = _AnomalyMode.differentiating
-    _AnomalyMode.differentiating = True
+    previous = _mode.differentiating
+    _mode.differentiating = True
     try:
         yield
     finally:
-        _AnomalyMode.differentiating = previous
+        _mode.differentiating = previous
 
 
 def creation_site(node: Value) -> str:
@@ -152,9 +175,12 @@ def _values(nodes: Sequence[Value]) -> str:
 
 def _on_new_node(node: Value, op: Any, parents: Sequence[Value]) -> None:
     """The core's ``Hooks.on_new_node`` while the mode is on: record the site, check the value."""
+    if not _mode.enabled:  # another thread is in the mode, not this one
+        return
     site = _user_site()
     _SITES[node] = site
-    if not _AnomalyMode.differentiating and not _is_finite(node.data):
+    _INPUTS[node] = _snapshot(parents)
+    if not _mode.differentiating and not _is_finite(node.data):
         raise AnomalyError(f"forward: {op} gave {_show(node.data)} from inputs {_values(parents)}, at {site}")
 
 
@@ -162,11 +188,13 @@ def _after_step(node: Value) -> None:
     """The core's ``Hooks.after_step`` while the mode is on: after ``node``'s step of the
     backward pass, every input must hold a finite gradient. The first step that makes one
     infinite or NaN is the culprit: gradients start finite and steps run in order."""
-    check_gradients(node, node.grad, [parent.grad for parent in node._prev])
+    if _mode.enabled:
+        check_gradients(node, node.grad, [parent.grad for parent in node._prev])
 
 
 def check_replayed(node: Value) -> None:
     """Called by ``Tape.forward`` while the mode is on, after recomputing ``node``."""
+    _INPUTS[node] = _snapshot(node._prev)
     if not _is_finite(node.data):
         raise AnomalyError(
             f"forward (tape replay): {node.op} gave {_show(node.data)} from inputs "
@@ -175,12 +203,47 @@ def check_replayed(node: Value) -> None:
 
 
 def check_gradients(node: Value, upstream: Any, grads: Sequence[Any]) -> None:
-    """Raise :class:`AnomalyError` if one of ``node``'s inputs got a NaN or infinite gradient."""
+    """Raise :class:`AnomalyError` if one of ``node``'s inputs got a NaN or infinite gradient,
+    or holds other data than ``node`` was computed from (a stale graph)."""
+    _check_fresh(node)
     for i, (parent, grad) in enumerate(zip(node._prev, grads, strict=True)):
-        if parent.op is CONSTANT or _is_finite(grad):
+        if parent.op is CONSTANT or _is_finite(grad) or _made_of_constants(parent):
             continue
         raise AnomalyError(
             f"backward: the {node.op} node created at {creation_site(node)} gave its input {i} "
             f"the gradient {_show(grad)}; its inputs were {_values(node._prev)}, its value "
             f"{_show(node.data)}, the upstream gradient {_show(upstream)}"
+        )
+
+
+def _made_of_constants(node: Value) -> bool:
+    """True if no leaf but constants feeds ``node`` (``b - 1``, the exponent in the derivative
+    of ``x ** b``): a gradient reaching it goes nowhere, so a NaN there is no anomaly. Walked
+    only when a gradient is not finite."""
+    seen, stack = {node}, [node]
+    while stack:
+        for parent in stack.pop()._prev or ():
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return all(n.op is CONSTANT for n in seen if not n._prev)
+
+
+def _snapshot(parents: Sequence[Value]) -> tuple[Any, ...]:
+    return tuple(p.data.copy() if type(p.data) is _ndarray else p.data for p in parents)
+
+
+def _check_fresh(node: Value) -> None:
+    """Raise if one of ``node``'s inputs holds other data than ``node`` was computed from."""
+    before = _INPUTS.get(node)
+    if before is None:  # made outside the mode: nothing to compare with
+        return
+    for i, (parent, old) in enumerate(zip(node._prev, before)):
+        new = parent.data
+        if new is old or (type(new) is type(old) and np.array_equal(new, old, equal_nan=True)):
+            continue
+        raise AnomalyError(
+            f"backward: input {i} of the {node.op} node created at {creation_site(node)} changed "
+            f"after the node was computed ({_show(old)} then, {_show(new)} now): the graph is "
+            f"stale. Build it again, or record it with Tape(...) and replay with tape.forward()"
         )

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Union
 
@@ -22,7 +23,7 @@ import numpy as np
 from autograd.anomaly import building_derivatives, check_gradients, is_anomaly_enabled
 from autograd.grad_mode import enable_grad
 from autograd.ops import OPS
-from autograd.value import CONSTANT, Value, _node, _plain, _seed_like, sum_over_batch, topological_order
+from autograd.value import CONSTANT, Value, _node, _seed_like, sum_over_batch, topological_order
 
 __all__ = ["grad", "value_and_grad", "jacobian", "hessian", "gradients"]
 
@@ -30,8 +31,11 @@ ArgNums = Union[int, Sequence[int]]
 _IDENTITY = OPS["identity"]
 
 
-class _Tracing:
-    depth = 0  # how many transforms are running f right now
+class _TracingDepth(threading.local):
+    depth = 0  # how many transforms are running f right now, in this thread
+
+
+_Tracing = _TracingDepth()
 
 
 def _normalise_argnums(argnums: ArgNums, nargs: int) -> tuple[int, ...]:
@@ -52,15 +56,14 @@ def _trace(
     """Call ``f`` with the chosen arguments as graph leaves; say whether we are nested."""
     nested = _Tracing.depth > 0 or any(isinstance(a, Value) for a in args)
     call_args = list(args)
-    wrt = []
-    for n in nums:
+    leaves: dict[int, Value] = {}
+    for n in dict.fromkeys(nums):  # argnums=(0, 0): one leaf, its derivative given twice
         arg = args[n]
         # A fresh node even for a traced Value: differentiating through ``identity(arg)``
         # counts only the uses made inside ``f``, never the outer transform's own uses of
         # ``arg`` (no "perturbation confusion").
-        leaf = arg._unary(_IDENTITY) if isinstance(arg, Value) else Value(arg)
-        call_args[n] = leaf
-        wrt.append(leaf)
+        leaves[n] = call_args[n] = arg._unary(_IDENTITY) if isinstance(arg, Value) else Value(arg)
+    wrt = [leaves[n] for n in nums]
     _Tracing.depth += 1
     try:
         with enable_grad():  # a transform differentiates even when called inside no_grad()
@@ -78,6 +81,13 @@ def _derivatives(out: Any, wrt: list[Value], nested: bool) -> list[Any]:
     if isinstance(out.data, np.ndarray):
         raise TypeError("the function must return a scalar Value; reduce a batched one with .sum()")
     return gradients(out, wrt, create_graph=nested)
+
+
+def _entry(d: Any, nested: bool) -> Any:
+    """A derivative as the user gets it: a graph when nested, else a float."""
+    if nested and isinstance(d, Value):
+        return d
+    return d.item() if isinstance(d, Value) else float(d)
 
 
 def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., tuple[Any, Any]]:
@@ -123,7 +133,8 @@ def jacobian(f: Callable[..., Any]) -> Callable[..., list[list[float]]]:
     ``f`` takes numbers and returns a sequence of ``Value`` s (or numbers: constant outputs);
     row ``i`` of the result holds the derivatives of output ``i`` with respect to every
     argument, in order (one reverse pass per output). A single ``Value`` counts as one output.
-    The entries are floats: unlike ``grad``, ``jacobian`` does not nest.
+    The entries are floats; inside another transform they are ``Value`` graphs (it nests, like
+    ``grad``: a float there would be a constant to the outer transform).
 
     Raises:
         TypeError: if ``f`` returns something other than scalar values or numbers.
@@ -137,7 +148,7 @@ def jacobian(f: Callable[..., Any]) -> Callable[..., list[list[float]]]:
     def wrapped(*args: Any) -> list[list[float]]:
         if not args:
             raise ValueError("jacobian needs at least one argument to differentiate")
-        out, wrt, _ = _trace(f, args, tuple(range(len(args))))
+        out, wrt, nested = _trace(f, args, tuple(range(len(args))))
         outputs = [out] if isinstance(out, Value) else out
         if isinstance(outputs, (str, bytes)) or not isinstance(outputs, Sequence):
             raise TypeError(
@@ -146,7 +157,7 @@ def jacobian(f: Callable[..., Any]) -> Callable[..., list[list[float]]]:
         rows = []
         for i, output in enumerate(outputs):
             try:
-                rows.append([float(d) for d in _derivatives(output, wrt, nested=False)])
+                rows.append([_entry(d, nested) for d in _derivatives(output, wrt, nested)])
             except TypeError as error:
                 raise TypeError(f"jacobian: output {i}: {error}") from None
         return rows
@@ -157,6 +168,8 @@ def jacobian(f: Callable[..., Any]) -> Callable[..., list[list[float]]]:
 def hessian(f: Callable[..., Any]) -> Callable[..., list[list[float]]]:
     """Return a function computing the matrix of second derivatives of ``f`` (a list of lists).
 
+    Like ``jacobian``, its entries are floats, or ``Value`` graphs inside another transform.
+
     Example:
         >>> from autograd import hessian
         >>> hessian(lambda x, y: x * x * y)(1.0, 2.0)
@@ -165,12 +178,12 @@ def hessian(f: Callable[..., Any]) -> Callable[..., list[list[float]]]:
 
     def wrapped(*args: Any) -> list[list[float]]:
         nums = tuple(range(len(args)))
-        out, wrt, _ = _trace(f, args, nums)
+        out, wrt, nested = _trace(f, args, nums)
         first = _derivatives(out, wrt, nested=True)
         rows = []
         for g in first:
             if isinstance(g, Value):
-                rows.append([float(d) for d in gradients(g, wrt)])
+                rows.append([_entry(d, nested) for d in gradients(g, wrt, create_graph=nested)])
             else:
                 rows.append([0.0] * len(wrt))
         return rows
@@ -178,13 +191,15 @@ def hessian(f: Callable[..., Any]) -> Callable[..., list[list[float]]]:
     return wrapped
 
 
-def gradients(root: Value, wrt: Sequence[Value], seed: Any = 1.0, create_graph: bool = False) -> list[Any]:
+def gradients(root: Value, wrt: Sequence[Value], seed: Any = None, create_graph: bool = False) -> list[Any]:
     """d(root)/d(x) for each ``x`` in ``wrt``, without touching any ``.grad``.
 
     Args:
         root: the value to differentiate.
         wrt: the nodes to differentiate with respect to (leaves or interior nodes).
-        seed: the upstream gradient of ``root`` (1.0: plain derivative).
+        seed: the upstream gradient of ``root``: by default 1 for a scalar root (the plain
+            derivative); a batched root needs one (as for ``backward``). With
+            ``create_graph=True`` it may be a ``Value``, and the gradients depend on it.
         create_graph: return the gradients as ``Value`` graphs that can be differentiated
             again (higher-order derivatives); otherwise floats (or arrays for batched nodes).
 
@@ -206,12 +221,21 @@ def gradients(root: Value, wrt: Sequence[Value], seed: Any = 1.0, create_graph: 
     grads: dict[Value, Any] = {}
     if create_graph:
         with enable_grad(), building_derivatives():
-            grads[root] = _node(_seed_like(root.data, _plain(seed)), CONSTANT, ())
+            grads[root] = _graph_seed(root, seed)
             _accumulate(order, grads, set(wrt), lambda node: node, lambda node: node._prev)
     else:
         grads[root] = _seed_like(root.data, seed)
         _accumulate(order, grads, set(wrt), lambda node: node.data, lambda node: [p.data for p in node._prev])
     return [grads.get(x, 0.0) for x in wrt]
+
+
+def _graph_seed(root: Value, seed: Any) -> Value:
+    if not isinstance(seed, Value):
+        return _node(_seed_like(root.data, seed), CONSTANT, ())
+    if np.shape(seed.data) != np.shape(root.data):
+        raise ValueError(f"gradients: a Value seed must have the root's shape {np.shape(root.data)}, "
+                         f"got {np.shape(seed.data)}")  # fmt: skip
+    return seed
 
 
 def _check_gradients_args(root: Any, wrt: Any) -> None:

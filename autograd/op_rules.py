@@ -65,13 +65,13 @@ def power(a: Any, b: Any) -> Any:
     if _is_array(a) or _is_array(b):
         if np.any((np.asarray(a) == 0) & (np.asarray(b) < 0)):
             raise ZeroDivisionError(f"pow: zero raised to a negative power ({a!r} ** {b!r})")
-        if np.any((np.asarray(a) < 0) & (np.asarray(b) != np.round(b))):
+        if np.any((np.asarray(a) < 0) & np.isfinite(b) & (np.asarray(b) != np.round(b))):
             raise ValueError(f"pow: negative base with a non-integer exponent ({a!r} ** {b!r})")
         with np.errstate(over="ignore"):
             return _refuse_overflow("pow", np.power(a, b), a, b)
     if a == 0 and b < 0:
         raise ZeroDivisionError(f"pow: zero raised to a negative power ({a!r} ** {b!r})")
-    if a < 0 and not float(b).is_integer():
+    if a < 0 and math.isfinite(b) and not float(b).is_integer():  # (-2) ** inf is inf (IEEE)
         raise ValueError(f"pow: negative base with a non-integer exponent ({a!r} ** {b!r})")
     try:
         return float(a) ** b
@@ -137,7 +137,8 @@ def softplus(a: Any) -> Any:
 
 
 def relu(a: Any) -> Any:
-    return np.maximum(a, 0.0) if type(a) is _ndarray else (a if a > 0 else 0.0)
+    # ``0.0 if a <= 0``, not ``a if a > 0``: NaN passes through, as in numpy and PyTorch.
+    return np.maximum(a, 0.0) if type(a) is _ndarray else (0.0 if a <= 0 else a)
 
 
 def _as_matrix(weights: tuple[Any, ...], inputs: tuple[Any, ...]) -> tuple[Any, Any] | None:
@@ -170,14 +171,15 @@ def dot(*args: Any) -> Any:
 def pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     # d/da a**b = b * a**(b-1), as arithmetic so that it can be differentiated again. At b == 0
     # it is written b / a: the same 0, but its derivatives stay finite and d2/da db = 1/a is
-    # kept. At a == 0 with b < 1 it is a constant: +inf for 0 < b < 1 (as in PyTorch), 0 at b == 0.
+    # kept. At a == 0 with 0 < b < 1 it is +inf (as in PyTorch), written so that its derivative
+    # is -inf there (as sqrt's) and the other samples of a batch keep theirs; 0 at b == 0.
     ad, bd = data(a), data(b)
     da: Any
     db: Any
     if _is_array(ad) or _is_array(bd):
         if np.any((ad == 0) & (bd < 1)):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                da = np.where(bd == 0, 0.0, bd * np.power(ad, bd - 1.0))
+            m = np.asarray(ad == 0, dtype=np.float64) * np.ones_like(bd)
+            da = b * out / (a + m) * (1 - 2 * m) + np.where((ad == 0) & (bd > 0), math.inf, 0.0)
         elif np.any(bd == 0):  # per sample: b / a * a**b where b == 0, b * a**(b-1) elsewhere
             k = np.asarray(bd != 0, dtype=np.float64)
             da = b / (a * (1 - k) + k) * a ** (b - k)
@@ -186,7 +188,7 @@ def pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     elif bd == 0:
         da = 0.0 if ad == 0 else b / a
     elif ad == 0 and bd < 1:
-        da = math.inf
+        da = -b * out / (a + 1.0) + math.inf
     else:
         try:
             da = b * a ** (b - 1)
@@ -194,24 +196,25 @@ def pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
             da = b * out / a
     # d/db a**b = out * log(a): real only for a > 0; 0 at a == 0 (the limit); nan for a < 0
     # (a constant exponent of a negative base: the nan lands on the constant, going nowhere).
+    # Kept a graph per sample (log of 1 where a <= 0, times 0 or nan), so its derivatives are too.
     if _is_array(ad) and not np.all(ad > 0):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_a = np.log(np.where(ad > 0, ad, 1.0))
-            db = np.where(ad > 0, data(out) * log_a, np.where(ad == 0, 0.0, np.nan))
+        mask = np.where(ad > 0, 1.0, np.where(ad == 0, 0.0, np.nan))
+        db = out * log(a + np.where(ad > 0, 0.0, 1.0 - ad)) * mask
     elif _is_array(ad) or ad > 0:
         db = out * log(a)
     else:
-        db = 0.0 if ad == 0 else math.nan
+        db = 0.0 if ad == 0 else out * math.nan
     return g * da, g * db
 
 
 def sqrt_vjp(g: Any, out: Any, a: Any) -> tuple[Any]:
-    # sqrt'(0) = +inf, as in PyTorch (a constant there; elsewhere 0.5 / out stays differentiable).
+    # sqrt'(0) = +inf, as in PyTorch, written 0.5 / (out + 1) + inf there: its derivative,
+    # -0.5 * sqrt'(0), is -inf (PyTorch's), and the other samples of a batch keep 0.5 / out.
     od = data(out)
     if _is_array(od) and np.any(od == 0):
-        with np.errstate(divide="ignore"):
-            return (g * (0.5 / od),)
-    return (g * math.inf,) if not _is_array(od) and od == 0 else (g * 0.5 / out,)
+        m = np.asarray(od == 0, dtype=np.float64)
+        return (g * (0.5 / (out + m) + np.where(od == 0, math.inf, 0.0)),)
+    return (g * (0.5 / (out + 1.0) + math.inf),) if not _is_array(od) and od == 0 else (g * 0.5 / out,)
 
 
 def dot_vjp(g: Any, out: Any, *args: Any) -> tuple[Any, ...]:
@@ -230,14 +233,15 @@ def dot_vjp(g: Any, out: Any, *args: Any) -> tuple[Any, ...]:
 
 
 def step(x: Any) -> Any:
-    """1 where x > 0, else 0 (a constant: its own derivative is zero almost everywhere)."""
+    """0 where x <= 0, else 1 (a constant: its own derivative is zero almost everywhere).
+    NaN gets 1, as in PyTorch's relu (which zeroes the gradient only where x <= 0)."""
     if type(x) is float:  # the common case first: one test, no call
-        return 1.0 if x > 0 else 0.0
+        return 0.0 if x <= 0 else 1.0
     d = data(x)
-    return (d > 0).astype(float) if type(d) is _ndarray else (1.0 if d > 0 else 0.0)
+    return (~(d <= 0)).astype(float) if type(d) is _ndarray else (0.0 if d <= 0 else 1.0)
 
 
 def sign(x: Any) -> Any:
-    """-1, 0 or 1 (a constant, like :func:`step`)."""
+    """-1, 0 or 1 (a constant, like :func:`step`); 0 for NaN, as PyTorch's ``abs`` derivative."""
     d = data(x)
-    return np.sign(d) if type(d) is _ndarray else float((d > 0) - (d < 0))
+    return (d > 0) - (d < 0).astype(float) if type(d) is _ndarray else float((d > 0) - (d < 0))

@@ -25,7 +25,7 @@ import numpy as np
 
 from autograd import op_rules as r
 
-__all__ = ["Op", "OPS", "register_op"]
+__all__ = ["Op", "OPS", "CONSTANT", "register_op", "op_named"]
 
 
 class Op:
@@ -55,16 +55,21 @@ class Op:
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
 
-    def __reduce__(self) -> Any:  # pickled by name: the rules stay in the table
-        return (OPS.__getitem__, (self.name,))
+    def __reduce__(self) -> Any:  # pickled and deep-copied by name: the rules stay in the table
+        return (op_named, (self.name,))
 
 
 OPS: dict[str, Op] = {}
+# Marks a number that an operator wrapped into a ``Value`` (``x * 2``: the ``2``); not in the table.
+CONSTANT = Op("const", lambda: None, lambda g, out: ())
 
 
-def register_op(
-    name: str, forward: Callable[..., Any], vjp: Callable[..., tuple[Any, ...]], nary: bool = False
-) -> Op:
+def op_named(name: str) -> Op:
+    """The op called ``name`` (``"const"`` included): how a pickled op finds itself again."""
+    return CONSTANT if name == "const" else OPS[name]
+
+
+def register_op(name: str, forward: Callable[..., Any], vjp: Callable[..., Any], nary: bool = False) -> Op:
     """Add a primitive to the table and return it.
 
     ``forward(*inputs)`` takes floats and 1-D arrays; ``vjp(g, out, *inputs)`` also ``Value``
@@ -75,8 +80,7 @@ def register_op(
         raise ValueError(f"an op named {name!r} is already registered")
     if not (callable(forward) and callable(vjp)):
         raise TypeError(f"register_op({name!r}): forward and vjp must be callables")
-    op = Op(name, forward, vjp, nary)
-    OPS[name] = op
+    OPS[name] = op = Op(name, forward, vjp, nary)
     return op
 
 

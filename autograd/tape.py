@@ -17,6 +17,8 @@ or ``False`` to always walk. Leaves that no longer hold floats, and
 :func:`~autograd.detect_anomaly`, fall back to the node walk.
 
 Change the leaves' ``data`` between replays (an optimizer step, new inputs of the same shape).
+A replay checks the leaves' new data as ``Value(...)`` does, and refuses a batched leaf whose
+number of samples changed (the batch size is part of the recording: ``mean`` divided by it).
 Like ``torch.jit.trace``, a tape replays the ops that ran when it was recorded: Python control
 flow that looked at the data (``if x > 0: ...``) is not re-evaluated. It replays only the
 nodes its root depends on: a value computed alongside that the root does not use (a
@@ -38,9 +40,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from autograd.anomaly import check_replayed, is_anomaly_enabled
+from autograd.op_rules import different_batch_sizes
 from autograd.straight_line import NOT_SCALAR, StraightLine, compile_scalar_graph
-from autograd.value import Value, backpropagate, topological_order
+from autograd.value import Value, _check_data, backpropagate, topological_order
 
 __all__ = ["Tape", "STRAIGHT_LINE_EDGES"]
 
@@ -67,7 +72,7 @@ class Tape:
             but floats), which only the node walk replays.
     """
 
-    __slots__ = ("root", "order", "_ops", "_program", "_wanted", "_leaves_scalar")
+    __slots__ = ("root", "order", "_ops", "_program", "_wanted", "_leaves_scalar", "_sizes")
 
     def __init__(self, root: Value, straight_line: bool | None = None) -> None:
         if not isinstance(root, Value):
@@ -77,6 +82,9 @@ class Tape:
         self.root = root
         self.order = topological_order(root)
         self._ops = [node for node in self.order if node._prev]  # the nodes an op made, in order
+        # Each leaf's batch size (None: a float). It is part of what was recorded: ``mean``
+        # divided by it, and an op may have met it.
+        self._sizes = {node: _size(node.data) for node in self.order if not node._prev}
         scalar = all(type(node.data) is float for node in self.order)
         if straight_line and not scalar:
             kinds = sorted({type(node.data).__name__ for node in self.order} - {"float"})
@@ -104,22 +112,47 @@ class Tape:
             self._leaves_scalar = out is not NOT_SCALAR
             if self._leaves_scalar:
                 return out
+        batched = self._check_leaves()
         for node in self._ops:
-            node.data = node.op.forward(*[p.data for p in node._prev])  # type: ignore[union-attr]
+            inputs = [p.data for p in node._prev]
+            if batched:
+                _check_batch_sizes(node, inputs)
+            node.data = node.op.forward(*inputs)  # type: ignore[union-attr]
             if check:
                 check_replayed(node)
         return self.root.data
 
-    def backward(self, seed: Any = 1.0) -> None:
+    def _check_leaves(self) -> bool:
+        """What ``Value(...)`` checks, for the leaves' new data (a float64 copy of an int or a
+        float32 array; a 2-D array refused), and the recorded batch sizes; True if batched."""
+        batched = False
+        for leaf, size in self._sizes.items():
+            name = f" {leaf.label!r}" if leaf.label else ""
+            if type(leaf.data) is not float:
+                try:
+                    leaf.data = _check_data(leaf.data)
+                except (TypeError, ValueError) as error:
+                    raise type(error)(f"Tape: leaf{name}: {error}") from None
+            now = _size(leaf.data)
+            if size is not None and now != size:
+                raise ValueError(
+                    f"Tape: leaf{name} held {size} samples when the tape was recorded and now holds "
+                    f"{'a float' if now is None else now}; a tape replays one batch size (mean() "
+                    f"divided by it): build the graph again and record a new Tape"
+                )
+            batched = batched or now is not None
+        return batched
+
+    def backward(self, seed: Any = None) -> None:
         """``root.backward(seed)`` along the recorded order (leaves accumulate, as usual)."""
         program = self._straight_line()
         if (
             program is not None
             and self._leaves_scalar
             and not is_anomaly_enabled()
-            and isinstance(seed, (int, float))
+            and (seed is None or isinstance(seed, (int, float)))
         ):
-            program.backward(float(seed))
+            program.backward(1.0 if seed is None else float(seed))
             return
         backpropagate(self.root, self._ops, seed)  # leaves only receive: no need to visit them
 
@@ -133,3 +166,15 @@ class Tape:
 
     def __repr__(self) -> str:
         return f"Tape({len(self.order)} nodes, root={self.root!r})"
+
+
+def _size(data: Any) -> int | None:
+    return None if type(data) is float else len(data)
+
+
+def _check_batch_sizes(node: Value, inputs: list[Any]) -> None:
+    """Refuse batched inputs of different sizes, as building the node afresh does (numpy would
+    stretch a 1-sample batch over the others)."""
+    sizes = {len(x) for x in inputs if type(x) is np.ndarray}
+    if len(sizes) > 1:
+        raise different_batch_sizes(str(node.op), sizes)

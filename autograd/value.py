@@ -23,9 +23,9 @@ import numpy as np
 
 from autograd.grad_mode import _mode
 from autograd.op_rules import different_batch_sizes
-from autograd.ops import OPS, Op
+from autograd.ops import CONSTANT, OPS, Op
 
-__all__ = ["Value", "apply_op", "topological_order", "backward", "backpropagate", "Hooks"]
+__all__ = ["Value", "apply_op", "topological_order", "backward", "backpropagate", "Hooks", "CONSTANT"]
 
 Number = Union[int, float, np.integer, np.floating]
 Operand = Union["Value", int, float, np.integer, np.floating, np.ndarray]
@@ -33,8 +33,6 @@ Operand = Union["Value", int, float, np.integer, np.floating, np.ndarray]
 _ndarray = np.ndarray
 _ADD, _SUB, _MUL, _DIV, _NEG, _POW = (OPS[n] for n in ("add", "sub", "mul", "div", "neg", "pow"))
 _BATCH_SUM = OPS["batch_sum"]
-# Marks a number that an operator wrapped into a ``Value`` (``x * 2``: the ``2``).
-CONSTANT = Op("const", lambda: None, lambda g, out: (), nary=False)
 
 
 class Hooks:
@@ -54,10 +52,8 @@ def _check_data(data: Any) -> float | np.ndarray:
     if type(data) is float:  # the common case: nothing to check or convert
         return data
     if isinstance(data, (bool, np.bool_)) or not isinstance(data, (numbers.Real, np.ndarray)):
-        raise TypeError(
-            f"Value expects a real number (int, float, numpy scalar) or a 1-D numpy array, "
-            f"got {type(data).__name__}: {data!r}"
-        )
+        raise TypeError(f"Value expects a real number (int, float, numpy scalar) or a 1-D numpy "
+                        f"array, got {type(data).__name__}: {data!r}")  # fmt: skip
     if not isinstance(data, np.ndarray):
         return float(data)
     if data.ndim == 0:
@@ -172,11 +168,11 @@ class Value:
         """True for a node no op made (a parameter, an input or a constant)."""
         return not self._prev
 
-    def backward(self, seed: Any = 1.0) -> None:
+    def backward(self, seed: Any = None) -> None:
         """Backpropagate from this node: add d(self)/d(leaf) * seed to every leaf's ``grad``.
 
         Leaves accumulate, so calling ``backward`` twice doubles a leaf's gradient (as in
-        PyTorch). A batched node is seeded with ``seed`` for every sample.
+        PyTorch). ``seed`` is 1 for a scalar node; a batched node needs one (or ``.sum()`` first).
 
         Example:
             >>> a = Value(3.0)
@@ -191,8 +187,6 @@ class Value:
         if isinstance(self.data, _ndarray):
             raise TypeError(f"item() needs a scalar Value, this one holds {self.data.size} samples")
         return float(self.data)
-
-    __float__ = item
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -209,7 +203,11 @@ class Value:
         if other is NotImplemented:
             return NotImplemented
         a, b = (other, self) if reflected else (self, other)
-        return _result(op.forward(a.data, b.data), op, (a, b))
+        try:
+            return _result(op.forward(a.data, b.data), op, (a, b))
+        except ValueError:  # numpy's "could not be broadcast" for 2 and 3 samples: say it clearly
+            _check_batch_sizes(a.data if type(a.data) is _ndarray else b.data, op, (a, b))
+            raise
 
     # fmt: off
     def __add__(self, other: Operand) -> Value: return self._binary(_ADD, other)
@@ -317,18 +315,15 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def backward(root: Value, seed: Any = 1.0) -> None:
+def backward(root: Value, seed: Any = None) -> None:
     """``root.backward(seed)``: add d(root)/d(leaf) * seed to each leaf's ``.grad``."""
     backpropagate(root, topological_order(root), seed)
 
 
-def backpropagate(root: Value, order: list[Value], seed: Any = 1.0) -> None:
-    """The backward pass along a topological ``order`` of ``root``'s graph.
-
-    Each node's step runs once, when its gradient is complete: every node that uses it comes
-    later in ``order``, so it has already pushed its share. Leaves may be left out of
-    ``order`` (a :class:`~autograd.Tape` does): they only receive.
-    """
+def backpropagate(root: Value, order: list[Value], seed: Any = None) -> None:
+    """The backward pass along a topological ``order`` of ``root``'s graph (leaves may be left
+    out: they only receive). Each node's step runs once its gradient is complete: every node
+    that uses it comes later in ``order`` and has pushed its share already."""
     for node in order:
         if node._prev:
             node.grad = 0.0
@@ -355,16 +350,19 @@ def chain_rule(node: Value) -> None:
 
 
 def sum_over_batch(grad: Any) -> Any:
-    """What a scalar parent of a batched node receives: the sum of its per-sample gradients.
-
-    A rule may have summed already (``dot`` does, with one matrix product): numbers pass through.
-    """
+    """What a scalar parent of a batched node receives: the sum of its per-sample gradients
+    (a number passes through: ``dot``'s rule sums with one matrix product)."""
     if type(grad) is _ndarray:
         return float(grad.sum())
     return grad.sum() if isinstance(grad, Value) else grad
 
 
 def _seed_like(root_data: Any, seed: Any) -> Any:
+    if isinstance(seed, Value):  # it would turn every .grad into a graph
+        raise TypeError("backward: the seed must be a number or an array, not a Value")
     if isinstance(root_data, _ndarray):
+        if seed is None:  # summing silently would hide a forgotten reduction (PyTorch, JAX refuse)
+            raise ValueError(f"backward of a batched value ({root_data.size} samples) needs a seed: "
+                             "reduce it first (.sum() or .mean()) or pass backward(seed=...)")  # fmt: skip
         return np.broadcast_to(np.asarray(seed, dtype=np.float64), root_data.shape).copy()
-    return float(seed) if not isinstance(seed, Value) else seed
+    return 1.0 if seed is None else float(seed)

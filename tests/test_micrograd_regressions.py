@@ -269,7 +269,7 @@ def test_batched_leaf_gets_per_sample_gradients_and_a_scalar_parent_the_batch_su
     w = Value(2.0)
     y = w * x * x
     assert isinstance(y.data, np.ndarray)
-    y.backward()  # seeded with 1 per sample: the gradient of y.sum()
+    y.backward(np.ones(3))  # seeded with 1 per sample: the gradient of y.sum()
     np.testing.assert_array_equal(x.grad, 2 * 2.0 * x.data)
     assert w.grad == 1.0 + 4.0 + 9.0
     assert isinstance(w.grad, float)

@@ -238,7 +238,7 @@ def _per_sample_and_batched(model, X):
     batched = model(X)
     outputs = batched if isinstance(batched, list) else [batched]
     for v in outputs:
-        v.backward()
+        v.sum().backward()  # the batched twin of one backward per sample
     return per_sample, outputs, scalar_grads, [p.grad for p in model.parameters()]
 
 
