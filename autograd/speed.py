@@ -184,7 +184,10 @@ def _make_method(method: str, op: Op, reflected: bool) -> Callable[..., Any]:
         ]
     lines += [
         f"    parents = ({', '.join(inputs)},)",
-        f"    data = {forward}",
+        "    try:",
+        f"        data = {forward}",
+        "    except Exception:  # the core's own method raises it, with the core's message",
+        f"        return plain({'self, other' if binary else 'self'})",
         "    if switched.off or hooks.on_new_node is not None or type(data) is ndarray:",
         "        return result(data, OP, parents)  # no_grad somewhere, anomaly mode, or a batch",
         "    node = new(Value)",
@@ -205,6 +208,7 @@ def _make_method(method: str, op: Op, reflected: bool) -> Callable[..., Any]:
         "hooks": Hooks,
         "OP": op,
         "forward": op.forward,
+        "plain": _PLAIN_METHODS[method],
     }
     function: Callable[..., Any] = define(lines, method, f"Value.{method}", namespace)
     plain = _PLAIN_METHODS[method]
