@@ -243,13 +243,14 @@ def _checked_batch_size(batch_size: Any, n: int) -> int:
     return int(batch_size)
 
 
-def _checked_validation(validation_data: Any) -> tuple[np.ndarray, np.ndarray] | None:
+def _checked_validation(validation_data: tuple[Any, Any] | None) -> tuple[np.ndarray, np.ndarray] | None:
     """``(X_val, y_val)`` as checked arrays, or ``None`` without validation data."""
     if validation_data is None:
         return None
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
         raise TypeError("fit: validation_data must be a pair (X_val, y_val)")
-    return _check_data(*validation_data, "validation ")
+    X_val, y_val = validation_data
+    return _check_data(X_val, y_val, "validation ")
 
 
 def _checked_optimizer(model: Callable[..., Any], optimizer: Optimizer | None) -> Optimizer:
