@@ -52,7 +52,8 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -300,25 +301,65 @@ def draw_graph(
         True
     """
     roots = _check_arguments(root, rankdir, max_nodes, digits)
+    order = _joint_order(roots)
+    _refuse_unreadable(order, max_nodes)
+    limit = len(order) if max_nodes is None else max_nodes
+    kept = _nearest_to_roots(roots, limit) if len(order) > limit else set(order)
+    scene = _Scene(
+        number={node: i for i, node in enumerate(order)},
+        kept=kept,
+        digits=digits,
+        shown=_StepState(roots, step, digits) if step is not None else None,
+    )
+    root_set, labels = set(roots), labels or {}
     param_set = set(parameters) if parameters is not None else None
     input_set = set(inputs) if inputs is not None else set()
-    labels = labels or {}
+    kinds = {node: _kind(node, root_set, param_set, input_set) for node in order if node in kept}
 
-    order = _joint_order(roots)
+    graph = _empty_picture(rankdir, size, title)
+    for node, kind in kinds.items():
+        grad = _grad_text(node, scene, grads) if show_grad else None
+        _draw_value(graph, node, kind, labels.get(node, node.label), grad, scene, rankdir)
+    _draw_cut_note(graph, len(order) - len(kept))
+    with_locals = local_grads or scene.shown is not None
+    for node in order:
+        if node in kept and not node.is_leaf:
+            _draw_op(graph, node, scene, with_locals)
+    if legend:
+        _add_legend(graph, [k for k in KIND_STYLES if k in kinds.values()])
+    return graph
+
+
+@dataclass(frozen=True)
+class _Scene:
+    """What every part of one picture needs: node numbers, the values drawn, the step shown."""
+
+    number: dict[Value, int]
+    kept: set[Value]
+    digits: int
+    shown: _StepState | None
+
+    def name(self, node: Value) -> str:
+        """The DOT name of a value's box (its place in the topological order)."""
+        return f"v{self.number[node]}"
+
+    def is_current(self, node: Value) -> bool:
+        """Whether ``node`` is the one the shown backward step computes the products of."""
+        return self.shown is not None and self.shown.node is node
+
+
+def _refuse_unreadable(order: list[Value], max_nodes: int | None) -> None:
+    """Raise :class:`GraphTooLargeError` for too big a graph when ``max_nodes`` is not given."""
     if max_nodes is None and len(order) > READABLE_NODES:
         raise GraphTooLargeError(
             f"this graph has {len(order):,} values, too many to read in one picture (the limit is "
             f"{READABLE_NODES}). For a network, nn.draw_model(model, x) draws one box per neuron; "
             f"or pass max_nodes=N to draw the N values nearest the output."
         )
-    limit = len(order) if max_nodes is None else max_nodes
-    number = {node: i for i, node in enumerate(order)}
-    kept = _nearest_to_roots(roots, limit) if len(order) > limit else set(order)
-    root_set = set(roots)
-    horizontal = rankdir in ("LR", "RL")
-    shown = _StepState(roots, step, digits) if step is not None else None
-    with_locals = local_grads or shown is not None
 
+
+def _empty_picture(rankdir: str, size: str | None, title: str | None) -> GraphPicture:
+    """A picture with the graph-wide attributes set and nothing drawn yet."""
     _, picture = _classes()
     graph_attr = {"rankdir": rankdir}
     if size is not None:
@@ -330,66 +371,76 @@ def draw_graph(
     )
     if title:
         graph.attr(label=title, labelloc="b")
-    kinds_present: list[str] = []
-    for node in order:
-        if node not in kept:
-            continue
-        kind = _kind(node, root_set, param_set, input_set)
-        if kind not in kinds_present:
-            kinds_present.append(kind)
-        label = labels.get(node, node.label)
-        if shown is not None:
-            grad: str | None = shown.grad_text(node)
-        elif grads is not None:
-            grad = _format(grads[node], digits) if node in grads else None
-        else:
-            grad = _format(node.grad, digits)
-        text = _record(label, node, grad if show_grad else None, digits, horizontal)
-        style = dict(KIND_STYLES[kind])
-        if shown is not None and shown.node is node:
-            style.update(color=_STEP_COLOUR, penwidth="3")
-        graph.node(f"v{number[node]}", text, **style)
+    return cast("GraphPicture", graph)
 
-    cut = len(order) - len(kept)
+
+def _grad_text(node: Value, scene: _Scene, grads: Mapping[Value, Any] | None) -> str | None:
+    """The gradient a box shows: summed so far at the step shown, from ``grads``, or ``.grad``."""
+    if scene.shown is not None:
+        return scene.shown.grad_text(node)
+    if grads is not None:
+        return _format(grads[node], scene.digits) if node in grads else None
+    return _format(node.grad, scene.digits)
+
+
+def _draw_value(
+    graph: Any, node: Value, kind: str, label: str, grad: str | None, scene: _Scene, rankdir: str
+) -> None:
+    """One value's box, styled by its kind (and highlighted when its step is shown)."""
+    text = _record(label, node, grad, scene.digits, rankdir in ("LR", "RL"))
+    style = dict(KIND_STYLES[kind])
+    if scene.is_current(node):
+        style.update(color=_STEP_COLOUR, penwidth="3")
+    graph.node(scene.name(node), text, **style)
+
+
+def _draw_cut_note(graph: Any, cut: int) -> None:
+    """The note standing for the ``cut`` values not drawn (none when every value is drawn)."""
     if cut:
         plural = "s" if cut != 1 else ""
         graph.node("more", f"... {cut} more node{plural} not drawn", **_NOTE_STYLE)
 
-    for node in order:
-        if node not in kept or node.is_leaf:
-            continue
-        op_id = f"v{number[node]}_op"
-        current = shown is not None and shown.node is node
-        op_style = {**_OP_STYLE, **({"color": _STEP_COLOUR, "penwidth": "3"} if current else {})}
-        graph.node(op_id, _op_text(node), **op_style)
-        names = _argument_names(node)
-        local = _local_derivatives(node) if with_locals else None
-        missing_inputs = False
-        for i, (parent, name) in enumerate(zip(node.parents, names, strict=True)):
-            if parent not in kept:
-                missing_inputs = True
-                continue
-            attributes: dict[str, str] = {"label": name} if name else {}
-            if current and shown is not None:
-                attributes = {
-                    "label": f"{name}: {shown.product_text(i)}" if name else shown.product_text(i),
-                    "color": _STEP_COLOUR,
-                    "fontcolor": _STEP_COLOUR,
-                    "penwidth": "2",
-                    "dir": "back",  # the gradient flows back along this edge
-                }
-            elif local is not None:
-                attributes["label"] = " ".join(
-                    part for part in (name, f"×{_format(local[i], digits)}") if part
-                )
-            graph.edge(f"v{number[parent]}", op_id, **attributes)
-        if missing_inputs:
-            graph.edge("more", op_id, style="dashed", color="#888888")
-        graph.edge(op_id, f"v{number[node]}", **({"color": _STEP_COLOUR, "penwidth": "2"} if current else {}))
 
-    if legend:
-        _add_legend(graph, [k for k in KIND_STYLES if k in kinds_present])
-    return graph
+def _draw_op(graph: Any, node: Value, scene: _Scene, with_locals: bool) -> None:
+    """The oval of the op that made ``node``, an edge from each drawn input, one to ``node``."""
+    op_id = f"{scene.name(node)}_op"
+    current = scene.is_current(node)
+    op_style = {**_OP_STYLE, **({"color": _STEP_COLOUR, "penwidth": "3"} if current else {})}
+    graph.node(op_id, _op_text(node), **op_style)
+    names = _argument_names(node)
+    local = _local_derivatives(node) if with_locals else None
+    missing_inputs = False
+    for i, (parent, name) in enumerate(zip(node.parents, names, strict=True)):
+        if parent not in scene.kept:
+            missing_inputs = True
+            continue
+        attributes = _input_edge_attributes(name, i, scene, current, local)
+        graph.edge(scene.name(parent), op_id, **attributes)
+    if missing_inputs:
+        graph.edge("more", op_id, style="dashed", color="#888888")
+    graph.edge(op_id, scene.name(node), **({"color": _STEP_COLOUR, "penwidth": "2"} if current else {}))
+
+
+def _input_edge_attributes(
+    name: str, argument: int, scene: _Scene, current: bool, local: tuple[Any, ...] | None
+) -> dict[str, str]:
+    """An input edge's label and style: the step's product on the ``current`` op's edges, else
+    the argument's name and, with ``local``, its local derivative."""
+    if current and scene.shown is not None:
+        product = scene.shown.product_text(argument)
+        return {
+            "label": f"{name}: {product}" if name else product,
+            "color": _STEP_COLOUR,
+            "fontcolor": _STEP_COLOUR,
+            "penwidth": "2",
+            "dir": "back",  # the gradient flows back along this edge
+        }
+    attributes: dict[str, str] = {"label": name} if name else {}
+    if local is not None:
+        attributes["label"] = " ".join(
+            part for part in (name, f"×{_format(local[argument], scene.digits)}") if part
+        )
+    return attributes
 
 
 draw_dot = draw_graph

@@ -203,14 +203,26 @@ def _parser() -> argparse.ArgumentParser:
         "(see docs/tutorial_errata.md).",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="{hand,xor,iris,moons}")
+    _add_hand_command(commands)
+    _add_xor_command(commands)
+    _add_iris_command(commands)
+    _add_moons_command(commands)
+    return parser
 
-    def add(name: str, handler: Callable[[argparse.Namespace], None], help: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help, description=help)
-        sub.add_argument("--no-progress", dest="progress", action="store_false", help="hide progress bars")
-        sub.set_defaults(handler=handler)
-        return sub
 
-    hand = add(
+def _add_command(
+    commands: Any, name: str, handler: Callable[[argparse.Namespace], None], help: str
+) -> argparse.ArgumentParser:
+    """A subcommand with the options every command has (``--no-progress``)."""
+    sub: argparse.ArgumentParser = commands.add_parser(name, help=help, description=help)
+    sub.add_argument("--no-progress", dest="progress", action="store_false", help="hide progress bars")
+    sub.set_defaults(handler=handler)
+    return sub
+
+
+def _add_hand_command(commands: Any) -> None:
+    hand = _add_command(
+        commands,
         "hand",
         _hand,
         f'the hand-computed 2-2-1 example of a backprop walkthrough ("{HAND_TITLE}"): '
@@ -221,7 +233,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="derive the backward pass step by step, in the walkthrough's notation",
     )
-    xor = add(
+
+
+def _add_xor_command(commands: Any) -> None:
+    xor = _add_command(
+        commands,
         "xor",
         _xor,
         "XOR with a 2-4-1 sigmoid network as two numpy tutorials train it, over seeds: tutorial 1 "
@@ -239,7 +255,11 @@ def _parser() -> argparse.ArgumentParser:
     xor.add_argument("--lr", type=_positive_float, help="override the setup's learning rate")
     xor.add_argument("--init-scale", type=_positive_float, help="override the setup's weight scale")
 
-    iris = add("iris", _iris, f'iris: the 4-2-3 sigmoid network of "{IRIS_TITLE}" beside a better setup')
+
+def _add_iris_command(commands: Any) -> None:
+    iris = _add_command(
+        commands, "iris", _iris, f'iris: the 4-2-3 sigmoid network of "{IRIS_TITLE}" beside a better setup'
+    )
     iris.add_argument(
         "--seed", type=int, help="weights and split seed (default: the tutorial's own, 10 and 4)"
     )
@@ -248,10 +268,13 @@ def _parser() -> argparse.ArgumentParser:
         "--epochs", type=_positive_int, help="iterations of the tutorial's setup (default 5000)"
     )
 
-    moons = add("moons", _moons, "micrograd's demo: MLP(2, [16, 16, 1]) on 100 moons points")
+
+def _add_moons_command(commands: Any) -> None:
+    moons = _add_command(
+        commands, "moons", _moons, "micrograd's demo: MLP(2, [16, 16, 1]) on 100 moons points"
+    )
     moons.add_argument("--seed", type=int, default=0, help="seed of the points and weights (default 0)")
     moons.add_argument("--epochs", type=_positive_int, default=100, help="SGD steps (default 100)")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -217,9 +218,54 @@ def _draw_neurons(
     batch = len(inputs[0].data) if isinstance(inputs[0].data, np.ndarray) else None
     if sample is not None and (batch is None or not 0 <= sample < batch):
         raise ValueError(f"sample={sample!r} needs a batch x with more than {sample} samples")
+    units = _forward_units(layers, inputs)
+    grad_of = _unit_gradients(model, units, loss) if show_grad else {}
+    view = _NeuronView(sample, digits, show_grad, grad_of)
+    graph = _neuron_picture(rankdir, size, _neuron_caption(batch, sample, loss, show_grad))
+    _draw_input_boxes(graph, inputs, view)
 
-    # The forward pass, keeping each neuron's weighted sum z and output.
-    units: list[list[tuple[Neuron, Value, Value]]] = []
+    weights = [w for row in units for neuron, _, _ in row for w in neuron.w]
+    labelled = len(weights) <= _LABELLED_EDGES
+    scale = max(abs(view.amount(w)) for w in weights) or 1.0
+    previous = [f"x{i}" for i in range(len(inputs))]
+    for k, row in enumerate(units):
+        _draw_layer_boxes(graph, k, row, k == len(units) - 1, view)
+        _draw_weight_edges(graph, k, row, previous, view, scale, labelled)
+        previous = [f"L{k}N{j}" for j in range(len(row))]
+    return graph
+
+
+# One neuron in the forward pass: the neuron, its weighted sum z and its output.
+_Unit = tuple[Neuron, Value, Value]
+
+
+@dataclass(frozen=True)
+class _NeuronView:
+    """How the neuron view reads numbers: which sample, how many digits, which gradients."""
+
+    sample: int | None
+    digits: int
+    show_grad: bool
+    grad_of: dict[Value, float]
+
+    def shown(self, value: Value) -> float:
+        """The number a box shows: the value, one sample of a batch, or the batch's mean."""
+        data = value.data
+        if not isinstance(data, np.ndarray):
+            return float(data)
+        return float(data[self.sample]) if self.sample is not None else float(np.mean(data))
+
+    def fmt(self, v: float) -> str:
+        return f"{v:.{self.digits}g}"
+
+    def amount(self, w: Value) -> float:
+        """What a weight's edge stands for: its gradient, or the weight without gradients."""
+        return self.grad_of[w] if self.show_grad else float(w.data)
+
+
+def _forward_units(layers: list[Layer], inputs: list[Value]) -> list[list[_Unit]]:
+    """The forward pass, keeping each neuron's weighted sum and output, one row per layer."""
+    units: list[list[_Unit]] = []
     signal = inputs
     for layer in layers:
         row = []
@@ -229,24 +275,24 @@ def _draw_neurons(
             row.append((neuron, z, out))
         units.append(row)
         signal = [out for _, _, out in row]
-    outputs = signal
+    return units
 
-    grad_of: dict[Value, float] = {}
-    if show_grad:
-        result = outputs[0] if isinstance(model, Neuron) or len(outputs) == 1 else outputs
-        target = _differentiated(result, loss)
-        wanted = [z for row in units for _, z, _ in row] + [p for p in model.parameters()]
-        grad_of = {v: float(np.sum(g)) for v, g in zip(wanted, gradients(target, wanted))}
 
-    def shown(value: Value) -> float:
-        data = value.data
-        if not isinstance(data, np.ndarray):
-            return float(data)
-        return float(data[sample]) if sample is not None else float(np.mean(data))
+def _unit_gradients(
+    model: Module, units: list[list[_Unit]], loss: Callable[[Any], Value] | None
+) -> dict[Value, float]:
+    """Gradients of every weighted sum and parameter, each summed over the batch."""
+    outputs = [out for _, _, out in units[-1]]
+    result = outputs[0] if isinstance(model, Neuron) or len(outputs) == 1 else outputs
+    target = _differentiated(result, loss)
+    wanted = [z for row in units for _, z, _ in row] + [p for p in model.parameters()]
+    return {v: float(np.sum(g)) for v, g in zip(wanted, gradients(target, wanted))}
 
-    def fmt(v: float) -> str:
-        return f"{v:.{digits}g}"
 
+def _neuron_caption(
+    batch: int | None, sample: int | None, loss: Callable[[Any], Value] | None, show_grad: bool
+) -> str:
+    """The caption under the neuron view: what the boxes, gradients and edges show."""
     what = (
         ""
         if batch is None
@@ -258,17 +304,21 @@ def _draw_neurons(
         caption.append(f"gradients of {of}; edge width |grad w|, blue > 0, red < 0")
     else:
         caption.append("edges: weights, width |w|, blue > 0, red < 0")
+    return "; ".join(caption)
 
+
+def _neuron_picture(rankdir: str, size: str | None, caption: str) -> GraphPicture:
+    """An empty picture laid out for the neuron view."""
     from autograd.viz import GraphPicture  # graphviz is imported here, not with nn
 
-    graph = GraphPicture(
+    return GraphPicture(
         graph_attr={
             "rankdir": rankdir,
             "ranksep": "1.2",
             "nodesep": "0.08",
             "ordering": "out",
             "mclimit": "0.01",  # little crossing reduction: neurons stay in order, N0 on top
-            "label": "; ".join(caption),
+            "label": caption,
             "labelloc": "b",
             "fontsize": "11",
             **({"size": size} if size else {}),
@@ -277,40 +327,53 @@ def _draw_neurons(
         edge_attr={"arrowsize": "0.4", "fontsize": "8"},
     )
 
-    def record(*fields: str) -> str:
-        return "  ".join(fields)
 
+def _box_text(*fields: str) -> str:
+    return "  ".join(fields)
+
+
+def _draw_input_boxes(graph: Any, inputs: list[Value], view: _NeuronView) -> None:
+    """One box per input, in a dashed cluster."""
     with graph.subgraph(name="cluster_inputs") as box:
         box.attr(label="inputs", style="dashed", color="#aaaaaa")
         for i, value in enumerate(inputs):
-            box.node(f"x{i}", record(value.label or f"x{i}", fmt(shown(value))), **_box(KIND_STYLES["input"]))
+            text = _box_text(value.label or f"x{i}", view.fmt(view.shown(value)))
+            box.node(f"x{i}", text, **_box(KIND_STYLES["input"]))
 
-    edges = sum(len(row) * len(row[0][0].w) for row in units)
-    labelled = edges <= _LABELLED_EDGES
-    weights = [w for row in units for neuron, _, _ in row for w in neuron.w]
-    scale = max((abs(grad_of[w]) if show_grad else abs(float(w.data))) for w in weights) or 1.0
-    previous = [f"x{i}" for i in range(len(inputs))]
-    last = len(units) - 1
-    for k, row in enumerate(units):
-        activation = row[0][0].activation
-        with graph.subgraph(name=f"cluster_L{k}") as box:
-            box.attr(label=f"layer {k}: {len(row)} {activation}", style="rounded", color="#bbbbbb")
-            for j, (neuron, z, out) in enumerate(row):
-                fields = [f"L{k}.N{j}", f"out {fmt(shown(out))}"]
-                if show_grad:
-                    fields.append(f"grad {'b' if neuron.b is not None else 'z'} {fmt(grad_of[z])}")
-                style = KIND_STYLES["output" if k == last else "intermediate"]
-                box.node(f"L{k}N{j}", record(*fields), **_box(style))
-        for j, (neuron, _, _) in enumerate(row):
-            for source, w in zip(previous, neuron.w):
-                amount = grad_of[w] if show_grad else float(w.data)
-                attributes = {
-                    "color": _POSITIVE if amount > 0 else _NEGATIVE if amount < 0 else _NO_GRADIENT,
-                    "penwidth": f"{0.3 + 3.2 * math.sqrt(abs(amount) / scale):.2f}",
-                    "tooltip": f"w {fmt(float(w.data))}" + (f", grad {fmt(grad_of[w])}" if show_grad else ""),
-                }
-                if labelled:
-                    attributes["label"] = attributes["tooltip"]
-                graph.edge(source, f"L{k}N{j}", **attributes)
-        previous = [f"L{k}N{j}" for j in range(len(row))]
-    return graph
+
+def _draw_layer_boxes(graph: Any, k: int, row: list[_Unit], is_last: bool, view: _NeuronView) -> None:
+    """Layer ``k`` as a cluster of one box per neuron: its output and its bias (or z) gradient."""
+    activation = row[0][0].activation
+    with graph.subgraph(name=f"cluster_L{k}") as box:
+        box.attr(label=f"layer {k}: {len(row)} {activation}", style="rounded", color="#bbbbbb")
+        for j, (neuron, z, out) in enumerate(row):
+            fields = [f"L{k}.N{j}", f"out {view.fmt(view.shown(out))}"]
+            if view.show_grad:
+                fields.append(f"grad {'b' if neuron.b is not None else 'z'} {view.fmt(view.grad_of[z])}")
+            style = KIND_STYLES["output" if is_last else "intermediate"]
+            box.node(f"L{k}N{j}", _box_text(*fields), **_box(style))
+
+
+def _draw_weight_edges(
+    graph: Any,
+    k: int,
+    row: list[_Unit],
+    previous: list[str],
+    view: _NeuronView,
+    scale: float,
+    labelled: bool,
+) -> None:
+    """One edge per weight into layer ``k``: width by size, colour by sign (of its gradient)."""
+    fmt = view.fmt
+    for j, (neuron, _, _) in enumerate(row):
+        for source, w in zip(previous, neuron.w):
+            amount = view.amount(w)
+            attributes = {
+                "color": _POSITIVE if amount > 0 else _NEGATIVE if amount < 0 else _NO_GRADIENT,
+                "penwidth": f"{0.3 + 3.2 * math.sqrt(abs(amount) / scale):.2f}",
+                "tooltip": f"w {fmt(float(w.data))}"
+                + (f", grad {fmt(view.grad_of[w])}" if view.show_grad else ""),
+            }
+            if labelled:
+                attributes["label"] = attributes["tooltip"]
+            graph.edge(source, f"L{k}N{j}", **attributes)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Union
 
 import numpy as np
@@ -134,62 +135,32 @@ def fit(
     X, y = _check_data(X, y, "")
     loss_fn = resolve_loss(loss)
     metric_fns = _resolve_metrics(metrics, loss_fn)
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    _check_epochs(epochs)
     n = len(X)
-    if batch_size is None:
-        batch_size = n
-    elif isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
-    if validation_data is not None:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise TypeError("fit: validation_data must be a pair (X_val, y_val)")
-        X_val, y_val = _check_data(*validation_data, "validation ")
-    if optimizer is None:
-        if not isinstance(model, Module):
-            raise ValueError("fit needs an optimizer for a model that is not an nn.Module")
-        optimizer = SGD(model.parameters(), lr=0.1)
-    elif not (callable(getattr(optimizer, "step", None)) and callable(getattr(optimizer, "zero_grad", None))):
-        raise TypeError(
-            f"fit: optimizer must be an optimizer such as nn.SGD(model.parameters(), lr=0.1), "
-            f"got {type(optimizer).__name__}"
-        )
-
-    groups = _layer_groups(model) if track_grads else {}
+    batch_size = _checked_batch_size(batch_size, n)
+    validation = _checked_validation(validation_data)
+    trainer = _Trainer(
+        model=model,
+        loss_fn=loss_fn,
+        optimizer=_checked_optimizer(model, optimizer),
+        vectorize=vectorize,
+        groups=_layer_groups(model) if track_grads else {},
+        keep_predictions=bool(metric_fns),
+    )
     rng = np.random.default_rng(seed)
     history = History()
     bar = _progress_bar(epochs, progress)
     for epoch in range(1, epochs + 1):
         order = rng.permutation(n) if shuffle and batch_size < n else np.arange(n)
-        total, outputs, norms = 0.0, [], {name: 0.0 for name in groups}
-        for start in range(0, n, batch_size):
-            rows = order[start : start + batch_size]
-            optimizer.zero_grad()
-            out = _forward(model, X[rows], vectorize)
-            batch_loss = loss_fn(out, y[rows])
-            if not math.isfinite(batch_loss.data):
-                raise FloatingPointError(
-                    f"fit: the loss is {batch_loss.data} at epoch {epoch} (batch at sample {start}); "
-                    f"try a smaller learning rate"
-                )
-            batch_loss.backward()
-            for name, params in groups.items():
-                norms[name] += math.sqrt(sum(float(p.grad) ** 2 for p in params))
-            optimizer.step()
-            total += batch_loss.data * len(rows)
-            if metric_fns:
-                outputs.append((rows, predictions_array(out)))
+        total, outputs, norms = trainer.run_epoch(X, y, order, batch_size, epoch)
         values = {"loss": total / n}
         if metric_fns:
-            predictions = np.empty((n, *outputs[0][1].shape[1:]))
-            for rows, out_array in outputs:
-                predictions[rows] = out_array
-            values.update({name: fn(predictions, y) for name, fn in metric_fns.items()})
-        if validation_data is not None:
-            values.update(_evaluate(model, X_val, y_val, loss_fn, metric_fns, vectorize))
+            values.update(_metric_values(outputs, y, metric_fns))
+        if validation is not None:
+            values.update(_evaluate(model, *validation, loss_fn, metric_fns, vectorize))
         history.record(**values)
         steps = -(-n // batch_size)
-        for name in groups:
+        for name in trainer.groups:
             history.grad_norms.setdefault(name, []).append(norms[name] / steps)
         if bar is not None:
             bar.set_postfix({k: f"{v:.4g}" for k, v in values.items()}, refresh=False)
@@ -199,6 +170,101 @@ def fit(
     if bar is not None:
         bar.close()
     return history
+
+
+# Which rows of X one batch was, and the model's predictions for them.
+_BatchPredictions = tuple[np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class _Trainer:
+    """The fixed parts of one ``fit`` run: the model, its loss and optimizer, what to record."""
+
+    model: Callable[..., Any]
+    loss_fn: Callable[..., Value]
+    optimizer: Optimizer
+    vectorize: bool
+    groups: dict[str, list[Value]]
+    keep_predictions: bool
+
+    def run_epoch(
+        self, X: np.ndarray, y: np.ndarray, order: np.ndarray, batch_size: int, epoch: int
+    ) -> tuple[float, list[_BatchPredictions], dict[str, float]]:
+        """One pass over the data in ``order``: the summed loss (weighted by batch size), each
+        batch's predictions (if kept) and each layer group's summed gradient norms."""
+        total, outputs, norms = 0.0, [], {name: 0.0 for name in self.groups}
+        for start in range(0, len(X), batch_size):
+            rows = order[start : start + batch_size]
+            where = f"at epoch {epoch} (batch at sample {start})"
+            out, batch_loss = self.step(X[rows], y[rows], norms, where)
+            total += batch_loss * len(rows)
+            if self.keep_predictions:
+                outputs.append((rows, predictions_array(out)))
+        return total, outputs, norms
+
+    def step(self, X: np.ndarray, y: np.ndarray, norms: dict[str, float], where: str) -> tuple[Any, Any]:
+        """Forward, loss, backward and an optimizer step on one batch; adds the gradient norms
+        to ``norms``. Returns the model's output and the loss's data."""
+        self.optimizer.zero_grad()
+        out = _forward(self.model, X, self.vectorize)
+        batch_loss = self.loss_fn(out, y)
+        if not math.isfinite(batch_loss.data):
+            raise FloatingPointError(
+                f"fit: the loss is {batch_loss.data} {where}; try a smaller learning rate"
+            )
+        batch_loss.backward()
+        for name, params in self.groups.items():
+            norms[name] += math.sqrt(sum(float(p.grad) ** 2 for p in params))
+        self.optimizer.step()
+        return out, batch_loss.data
+
+
+def _metric_values(
+    outputs: list[_BatchPredictions], y: np.ndarray, metric_fns: dict[str, Metric]
+) -> dict[str, float]:
+    """Each metric on the epoch's predictions, put back in the order of ``X``."""
+    predictions = np.empty((len(y), *outputs[0][1].shape[1:]))
+    for rows, out_array in outputs:
+        predictions[rows] = out_array
+    return {name: fn(predictions, y) for name, fn in metric_fns.items()}
+
+
+def _check_epochs(epochs: Any) -> None:
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+
+
+def _checked_batch_size(batch_size: Any, n: int) -> int:
+    """``batch_size``, or ``n`` (the whole data set) for ``None``."""
+    if batch_size is None:
+        return n
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
+    return int(batch_size)
+
+
+def _checked_validation(validation_data: tuple[Any, Any] | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(X_val, y_val)`` as checked arrays, or ``None`` without validation data."""
+    if validation_data is None:
+        return None
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+        raise TypeError("fit: validation_data must be a pair (X_val, y_val)")
+    X_val, y_val = validation_data
+    return _check_data(X_val, y_val, "validation ")
+
+
+def _checked_optimizer(model: Callable[..., Any], optimizer: Optimizer | None) -> Optimizer:
+    """The optimizer given, or SGD with ``lr=0.1`` on the model's parameters."""
+    if optimizer is None:
+        if not isinstance(model, Module):
+            raise ValueError("fit needs an optimizer for a model that is not an nn.Module")
+        return SGD(model.parameters(), lr=0.1)
+    if not (callable(getattr(optimizer, "step", None)) and callable(getattr(optimizer, "zero_grad", None))):
+        raise TypeError(
+            f"fit: optimizer must be an optimizer such as nn.SGD(model.parameters(), lr=0.1), "
+            f"got {type(optimizer).__name__}"
+        )
+    return optimizer
 
 
 def _layer_groups(model: Any) -> dict[str, list[Value]]:

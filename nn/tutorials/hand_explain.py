@@ -105,99 +105,126 @@ def hand_derivation(decimals: int = 6) -> HandDerivation:
     """Derive the example's backward pass and update from the engine's own steps."""
     nodes = hand_graph()
     explanation = explain(nodes["loss"], precision=17)
-    step_of: dict[Value, Step] = {step.node: step for step in explanation.steps}
-    grad = {name: explanation.gradients[node] for name, node in nodes.items()}
-    errata = {e.quantity: e for e in walkthrough_errata()}
+    writer = _DerivationWriter(nodes, explanation, decimals)
+    writer.write_introduction()
+    writer.write_forward_pass()
+    writer.write_output_unit()
+    writer.write_hidden_units()
+    writer.write_weights()
+    return HandDerivation(explanation, writer.values, writer.grad, tuple(writer.lines))
 
-    def f(x: float) -> str:
-        return f"{x:.{decimals}f}"
 
-    def product(of: str, into: str) -> tuple[Step, float, float]:
+class _DerivationWriter:
+    """Writes the derivation section by section, collecting its lines and its numbers."""
+
+    def __init__(self, nodes: dict[str, Value], explanation: Explanation, decimals: int) -> None:
+        self.nodes = nodes
+        self.decimals = decimals
+        self.step_of: dict[Value, Step] = {step.node: step for step in explanation.steps}
+        self.grad = {name: explanation.gradients[node] for name, node in nodes.items()}
+        self.errata = {e.quantity: e for e in walkthrough_errata()}
+        self.values: dict[str, float] = {}
+        self.lines: list[str] = []
+
+    def f(self, x: float) -> str:
+        return f"{x:.{self.decimals}f}"
+
+    def product(self, of: str, into: str) -> tuple[Step, float, float]:
         """The step that computes node ``of`` and its local derivative, contribution to ``into``."""
-        step = step_of[nodes[of]]
-        (p,) = [p for p in step.products if p.parent is nodes[into]]
+        step = self.step_of[self.nodes[of]]
+        (p,) = [p for p in step.products if p.parent is self.nodes[into]]
         return step, p.local, p.contribution
 
-    values: dict[str, float] = {}
-    lines = [
-        "The hand-computed example's backward pass, derived by the engine (autograd.explain) in the",
-        f"walkthrough's notation: loss = 0.5 (target - y5)^2, target {TARGET}, "
-        f"learning rate {LEARNING_RATE:g};",
-        "delta_j = -d loss/d a_j; each weight changes by -lr d loss/d w = lr delta_j (its input).",
-        f"Every number is the engine's, to {decimals} decimals; 'step k' is step k of explain(loss).",
-        "'walkthrough:' gives the number it prints instead: 'a slip' is wrong even from its own earlier",
-        "numbers, 'carried over' follows from them.",
-        "",
-        "Forward pass (the values the derivation uses)",
-    ]
-    forward = [
-        ("a1", "w11 x1 + w21 x2"),
-        ("y3", "sigmoid(a1)"),
-        ("a2", "w12 x1 + w22 x2"),
-        ("y4", "sigmoid(a2)"),
-        ("a3", "w13 y3 + w23 y4"),
-        ("y5", "sigmoid(a3)"),
-        ("error", "target - y5"),
-    ]
-    for name, formula in forward:
-        value = float(nodes[name].data)
-        values[name] = value
-        lines.append(f"  {name:<5} = {formula:<15} = {f(value)}{_note(errata.get(name))}")
-    for name in ("y3", "y4"):
-        if not errata[f"{name} in a3"].is_right:
-            lines.append(f"  (the walkthrough puts {name} = {errata[f'{name} in a3'].printed} into a3)")
-
-    lines += ["", "Output unit"]
-    values["d loss/d y5"] = grad["y5"]
-    lines.append(
-        f"  d loss/d y5 = -(target - y5) = {f(grad['y5'])}   (steps 1-{step_of[nodes['error']].number})"
-    )
-    step, local, contribution = product("y5", "a3")
-    values["d loss/d a3"], values["sigmoid'(a3)"] = contribution, local
-    values["delta5"] = -contribution
-    lines += [
-        f"  d loss/d a3 = d loss/d y5 * y5 (1 - y5) = {f(grad['y5'])} * {f(local)} = {f(contribution)}"
-        f"   (step {step.number})",
-        f"  delta5 = -d loss/d a3 = {f(-contribution)}{_note(errata['delta5'])}",
-        "",
-        "Hidden units",
-    ]
-    for unit, hidden, total, weight, delta in (
-        ("h1", "y3", "a1", "w13", "delta3"),
-        ("h2", "y4", "a2", "w23", "delta4"),
-    ):
-        step, local, contribution = product("a3", hidden)
-        values[f"d loss/d {hidden}"] = contribution
-        lines.append(
-            f"  {unit}: d loss/d {hidden} = d loss/d a3 * {weight} = "
-            f"{f(grad['a3'])} * {f(local)} = {f(contribution)}   (step {step.number})"
-        )
-        step, local, contribution = product(hidden, total)
-        values[f"d loss/d {total}"] = contribution
-        values[delta] = -contribution
-        lines += [
-            f"      d loss/d {total} = d loss/d {hidden} * {hidden} (1 - {hidden}) = "
-            f"{f(grad[hidden])} * {f(local)} = {f(contribution)}   (step {step.number})",
-            f"      {delta} = -d loss/d {total} = {f(-contribution)}{_note(errata[delta])}",
+    def write_introduction(self) -> None:
+        self.lines += [
+            "The hand-computed example's backward pass, derived by the engine (autograd.explain) in the",
+            f"walkthrough's notation: loss = 0.5 (target - y5)^2, target {TARGET}, "
+            f"learning rate {LEARNING_RATE:g};",
+            "delta_j = -d loss/d a_j; each weight changes by -lr d loss/d w = lr delta_j (its input).",
+            f"Every number is the engine's, to {self.decimals} decimals; "
+            "'step k' is step k of explain(loss).",
+            "'walkthrough:' gives the number it prints instead: 'a slip' is wrong even from its own earlier",
+            "numbers, 'carried over' follows from them.",
+            "",
+            "Forward pass (the values the derivation uses)",
         ]
 
-    lines += ["", f"Weights (lr = {LEARNING_RATE:g}; new = old - lr d loss/d w)"]
-    for weight, total, source, delta in _WEIGHTS:
-        _, local, _ = product(total, weight)
-        gradient = grad[weight]
-        change = -LEARNING_RATE * gradient
-        new = START_WEIGHTS[weight] - LEARNING_RATE * gradient
-        values[f"d loss/d {weight}"], values[f"change {weight}"], values[f"new {weight}"] = (
-            gradient,
-            change,
-            new,
-        )
-        step = step_of[nodes[total]]
-        lines += [
-            f"  {weight}: d loss/d {weight} = d loss/d {total} * {source} = {f(grad[total])} * {f(local)} = "
-            f"{f(gradient)}   (step {step.number})",
-            f"       change = lr {delta} {source} = {f(change)}{_note(errata.get(f'change {weight}'))}",
-            f"       new {weight} = {START_WEIGHTS[weight]:g} + change = {f(new)}"
-            + _note(errata.get(f"new {weight}")),
+    def write_forward_pass(self) -> None:
+        forward = [
+            ("a1", "w11 x1 + w21 x2"),
+            ("y3", "sigmoid(a1)"),
+            ("a2", "w12 x1 + w22 x2"),
+            ("y4", "sigmoid(a2)"),
+            ("a3", "w13 y3 + w23 y4"),
+            ("y5", "sigmoid(a3)"),
+            ("error", "target - y5"),
         ]
-    return HandDerivation(explanation, values, grad, tuple(lines))
+        for name, formula in forward:
+            value = float(self.nodes[name].data)
+            self.values[name] = value
+            self.lines.append(f"  {name:<5} = {formula:<15} = {self.f(value)}{_note(self.errata.get(name))}")
+        for name in ("y3", "y4"):
+            if not self.errata[f"{name} in a3"].is_right:
+                self.lines.append(
+                    f"  (the walkthrough puts {name} = {self.errata[f'{name} in a3'].printed} into a3)"
+                )
+
+    def write_output_unit(self) -> None:
+        f, grad = self.f, self.grad
+        self.lines += ["", "Output unit"]
+        self.values["d loss/d y5"] = grad["y5"]
+        self.lines.append(
+            f"  d loss/d y5 = -(target - y5) = {f(grad['y5'])}   "
+            f"(steps 1-{self.step_of[self.nodes['error']].number})"
+        )
+        step, local, contribution = self.product("y5", "a3")
+        self.values["d loss/d a3"], self.values["sigmoid'(a3)"] = contribution, local
+        self.values["delta5"] = -contribution
+        self.lines += [
+            f"  d loss/d a3 = d loss/d y5 * y5 (1 - y5) = {f(grad['y5'])} * {f(local)} = {f(contribution)}"
+            f"   (step {step.number})",
+            f"  delta5 = -d loss/d a3 = {f(-contribution)}{_note(self.errata['delta5'])}",
+            "",
+            "Hidden units",
+        ]
+
+    def write_hidden_units(self) -> None:
+        f, grad = self.f, self.grad
+        for unit, hidden, total, weight, delta in (
+            ("h1", "y3", "a1", "w13", "delta3"),
+            ("h2", "y4", "a2", "w23", "delta4"),
+        ):
+            step, local, contribution = self.product("a3", hidden)
+            self.values[f"d loss/d {hidden}"] = contribution
+            self.lines.append(
+                f"  {unit}: d loss/d {hidden} = d loss/d a3 * {weight} = "
+                f"{f(grad['a3'])} * {f(local)} = {f(contribution)}   (step {step.number})"
+            )
+            step, local, contribution = self.product(hidden, total)
+            self.values[f"d loss/d {total}"] = contribution
+            self.values[delta] = -contribution
+            self.lines += [
+                f"      d loss/d {total} = d loss/d {hidden} * {hidden} (1 - {hidden}) = "
+                f"{f(grad[hidden])} * {f(local)} = {f(contribution)}   (step {step.number})",
+                f"      {delta} = -d loss/d {total} = {f(-contribution)}{_note(self.errata[delta])}",
+            ]
+
+    def write_weights(self) -> None:
+        f, grad, errata = self.f, self.grad, self.errata
+        self.lines += ["", f"Weights (lr = {LEARNING_RATE:g}; new = old - lr d loss/d w)"]
+        for weight, total, source, delta in _WEIGHTS:
+            _, local, _ = self.product(total, weight)
+            gradient = grad[weight]
+            change = -LEARNING_RATE * gradient
+            new = START_WEIGHTS[weight] - LEARNING_RATE * gradient
+            self.values[f"d loss/d {weight}"] = gradient
+            self.values[f"change {weight}"] = change
+            self.values[f"new {weight}"] = new
+            step = self.step_of[self.nodes[total]]
+            self.lines += [
+                f"  {weight}: d loss/d {weight} = d loss/d {total} * {source} = "
+                f"{f(grad[total])} * {f(local)} = {f(gradient)}   (step {step.number})",
+                f"       change = lr {delta} {source} = {f(change)}{_note(errata.get(f'change {weight}'))}",
+                f"       new {weight} = {START_WEIGHTS[weight]:g} + change = {f(new)}"
+                + _note(errata.get(f"new {weight}")),
+            ]
