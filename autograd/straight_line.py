@@ -55,16 +55,16 @@ from typing import Any
 from autograd.rule_expressions import MAX_WRITTEN_ARGS, define, expression
 from autograd.value import CONSTANT, Value
 
-__all__ = ["NOT_SCALAR", "CHUNK_EDGES", "StraightLine", "compile_scalar_graph"]
+__all__ = ["NOT_SCALAR", "PART_LINES", "StraightLine", "compile_scalar_graph"]
 
 # What the generated ``forward`` returns when a leaf no longer holds a float (an array, an int,
 # a ``Value``): the caller then replays through the general loop instead.
 NOT_SCALAR = object()
 
-# Edges per generated function. CPython compiles a function in time that grows faster than its
-# length, so a big graph is written as a series of functions of about this many edges each
+# Lines per generated function. CPython compiles a function in time that grows faster than its
+# length, so a big graph is written as a series of functions of about this many lines each
 # (the last op of a part may take it past). Measured in benchmarks/scaling.py.
-CHUNK_EDGES = 2_000
+PART_LINES = 8_000
 
 _GENERATED_NAME = re.compile(r"[vgatn]\d+|(forward|backward)_\d+")
 _RESERVED = {"seed", "type", "float", "forward", "backward", "NOT_SCALAR", "make", "nodes", "functions"}
@@ -86,7 +86,7 @@ def compile_scalar_graph(order: list[Value], root: Value) -> StraightLine:
 
     The graph must be one of floats (the caller checks; the generated ``forward`` returns
     ``NOT_SCALAR`` if a leaf stops holding one), and ``root`` must have been made by an op.
-    :class:`~autograd.Tape` is the usual way in. A graph of more than ``CHUNK_EDGES`` edges is
+    :class:`~autograd.Tape` is the usual way in. A graph whose code is longer than ``PART_LINES`` lines is
     written as several pairs of functions, ``forward_0`` ... and ``backward_0`` ..., run in turn.
 
     Example:
@@ -103,7 +103,7 @@ def compile_scalar_graph(order: list[Value], root: Value) -> StraightLine:
     """
     if not root._prev:
         raise ValueError("compile_scalar_graph: the root is a leaf; there is no op to write out")
-    chunks = _split([node for node in order if node._prev], CHUNK_EDGES)
+    chunks = _split([node for node in order if node._prev], PART_LINES)
     single = len(chunks) == 1
     writer = _Writer(order, root)
     forwards = [
@@ -125,16 +125,23 @@ def compile_scalar_graph(order: list[Value], root: Value) -> StraightLine:
     return StraightLine(*_in_turn(parts), "\n\n".join(texts))
 
 
-def _split(ops: list[Value], edges: int) -> list[list[Value]]:
-    """``ops`` cut into runs of about ``edges`` edges each (at least one op a run)."""
+def _split(ops: list[Value], lines: int) -> list[list[Value]]:
+    """``ops`` cut into runs that write about ``lines`` lines of code each (at least one op a
+    run): an op writes a line per input and a few more, a node made outside its run a few
+    more (read in the forward, read and written back in the backward)."""
     chunks: list[list[Value]] = [[]]
-    size = 0
+    size, seen = 0, set()
     for node in ops:
-        if size >= edges:
+        if size >= lines:
             chunks.append([])
-            size = 0
+            size, seen = 0, set()
         chunks[-1].append(node)
-        size += len(node._prev)
+        seen.add(node)
+        size += len(node._prev) + 3
+        for parent in node._prev:
+            if parent not in seen:
+                seen.add(parent)
+                size += 3
     return chunks
 
 
