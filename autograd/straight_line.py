@@ -130,11 +130,11 @@ def _split(ops: list[Value], lines: int) -> list[list[Value]]:
     run): an op writes a line per input and a few more, a node made outside its run a few
     more (read in the forward, read and written back in the backward)."""
     chunks: list[list[Value]] = [[]]
-    size, seen = 0, set()
+    size, seen = 0, set[Value]()
     for node in ops:
         if size >= lines:
             chunks.append([])
-            size, seen = 0, set()
+            size, seen = 0, set[Value]()
         chunks[-1].append(node)
         seen.add(node)
         size += len(node._prev) + 3

@@ -42,10 +42,13 @@ from autograd.anomaly import check_replayed, is_anomaly_enabled
 from autograd.straight_line import NOT_SCALAR, StraightLine, compile_scalar_graph
 from autograd.value import Value, backpropagate, topological_order
 
-__all__ = ["Tape", "STRAIGHT_LINE_EDGES"]
+__all__ = ["Tape", "STRAIGHT_LINE_EDGES", "STRAIGHT_LINE_MAX_EDGES"]
 
 # Up to this many edges, a scalar tape is written out as straight-line code by default.
 STRAIGHT_LINE_EDGES = 10_000
+# Above this many, even ``straight_line=True`` refuses (a minute and a gigabyte of compiling):
+# set ``autograd.tape.STRAIGHT_LINE_MAX_EDGES`` higher to write a bigger graph anyway.
+STRAIGHT_LINE_MAX_EDGES = 1_000_000
 
 
 class Tape:
@@ -64,7 +67,8 @@ class Tape:
     Raises:
         TypeError: if ``root`` is not a ``Value``.
         ValueError: if ``straight_line=True`` and the graph holds batched values (or anything
-            but floats), which only the node walk replays.
+            but floats), which only the node walk replays, or has more than
+            ``STRAIGHT_LINE_MAX_EDGES`` edges.
     """
 
     __slots__ = ("root", "order", "_ops", "_program", "_wanted", "_leaves_scalar")
@@ -83,8 +87,15 @@ class Tape:
             raise ValueError(
                 f"Tape(straight_line=True) needs a graph of floats; this one holds {', '.join(kinds)}"
             )
+        edges = sum(len(node._prev) for node in self._ops)
+        if straight_line and edges > STRAIGHT_LINE_MAX_EDGES:
+            raise ValueError(
+                f"Tape(straight_line=True): the graph has {edges:,} edges, more than"
+                f" autograd.tape.STRAIGHT_LINE_MAX_EDGES = {STRAIGHT_LINE_MAX_EDGES:,}; raise that"
+                " limit to write its code anyway, or pass straight_line=None to walk the nodes"
+            )
         if straight_line is None:
-            straight_line = scalar and sum(len(node._prev) for node in self._ops) <= STRAIGHT_LINE_EDGES
+            straight_line = scalar and edges <= STRAIGHT_LINE_EDGES
         self._wanted = straight_line and scalar and bool(self._ops)
         self._program: StraightLine | None = None  # written on first use: recording stays cheap
         self._leaves_scalar = True  # the leaves held floats at recording / at the last forward

@@ -183,6 +183,17 @@ def test_size_policy(monkeypatch):
     assert Tape(root).source is not None
 
 
+def test_a_forced_straight_line_refuses_a_graph_above_the_hard_cap(monkeypatch):
+    root, _ = small_network()
+    edges = sum(len(node.parents) for node in Tape(root).order)
+    monkeypatch.setattr(tape_module, "STRAIGHT_LINE_MAX_EDGES", edges - 1)
+    with pytest.raises(ValueError, match=rf"{edges} edges, more than autograd.tape.STRAIGHT_LINE_MAX_EDGES"):
+        Tape(root, straight_line=True)
+    assert Tape(root, straight_line=False).source is None  # walking is always allowed
+    monkeypatch.setattr(tape_module, "STRAIGHT_LINE_MAX_EDGES", edges)  # the user raises the cap
+    assert Tape(root, straight_line=True).source is not None
+
+
 def test_batched_graphs_walk_and_refuse_a_forced_straight_line():
     w = Value(0.5)
     root = (w * np.array([1.0, 2.0])).sum()
