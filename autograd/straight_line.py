@@ -110,8 +110,9 @@ def compile_scalar_graph(order: list[Value], root: Value) -> StraightLine:
 
     The graph must be one of floats (the caller checks; the generated ``forward`` returns
     ``NOT_SCALAR`` if a leaf stops holding one), and ``root`` must have been made by an op.
-    :class:`~autograd.Tape` is the usual way in. A graph whose code is longer than ``PART_LINES`` lines is
-    written as several pairs of functions, ``forward_0`` ... and ``backward_0`` ..., run in turn.
+    :class:`~autograd.Tape` is the usual way in. A graph whose code is longer than
+    ``PART_LINES`` lines is written as several pairs of functions, ``forward_0`` ... and
+    ``backward_0`` ..., run in turn.
 
     Example:
         >>> from autograd import Value, topological_order
