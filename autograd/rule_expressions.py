@@ -28,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -145,11 +146,20 @@ class Symbol:
 def expression(rule: Callable[..., Any], n_args: int) -> str | list[str] | None:
     """What ``rule`` computes from ``n_args`` arguments, as a template with ``{0}``, ``{1}`` ...
     in place of the arguments; a list of templates if the rule returns a tuple. ``None`` if the
-    rule cannot be written as arithmetic (it then has to be called)."""
+    rule cannot be written as arithmetic (it then has to be called).
+
+    Each ``(rule, n_args)`` is traced once and remembered (the speed layer and every
+    straight-line tape ask again and again); the list returned is a new one each time."""
+    template = _traced(rule, n_args)
+    return list(template) if isinstance(template, tuple) else template
+
+
+@functools.lru_cache(maxsize=4096)
+def _traced(rule: Callable[..., Any], n_args: int) -> str | tuple[str, ...] | None:
     try:
         result = rule(*[Symbol(f"{{{i}}}") for i in range(n_args)])
         if isinstance(result, tuple):
-            return [_operand(part)[0] for part in result]
+            return tuple(_operand(part)[0] for part in result)
         return _operand(result)[0]
     except Exception:  # whatever a rule raises on a symbol means "not arithmetic alone"
         return None

@@ -17,6 +17,30 @@ Both programs keep the usual meaning: ``forward`` writes each node's ``.data``; 
 writes each op node's ``.grad`` and adds to each leaf's ``.grad``, in the same order of float
 additions as :func:`~autograd.backward`, so the numbers are the same to the last bit.
 
+A big graph is written in parts. CPython compiles a function in time that grows faster than
+its length (as one function, a sum of 60,000 leaves took 24 s and a million edges ran ten
+minutes at 16 GB), so the code comes as pairs of functions of about ``PART_LINES`` lines each,
+``forward_0``, ``forward_1`` ... and ``backward_0`` ..., run in turn. Inside a part a value
+lives in a local; from one part to a later one it passes through its node (``.data`` in the
+forward, ``.grad`` while its gradient is being summed), which keeps every float operation and
+its order. Writing the code then costs time and memory in proportion to the graph; measured
+by ``python -m benchmarks.scaling`` (a sum of ``tanh(x * w + b)`` terms, small ops: the most
+code per edge; CPU time on a shared, loaded 2-core machine, so a quiet one does better):
+
+=========  ==============  =================  =================
+edges      time per edge   peak memory/edge   kept memory/edge
+=========  ==============  =================  =================
+10^3       85 us           10.6 kB            0.49 kB
+10^4       99 us           2.9 kB             0.59 kB
+10^5       86 us           0.87 kB            0.58 kB
+3 * 10^5   87 us           0.83 kB            0.62 kB
+=========  ==============  =================  =================
+
+The peak is one part's compilation (about 10 MB) on top of what is kept: the compiled code
+and its source. A graph of wide nodes costs less per edge (workload A, ``dot`` nodes of 33
+inputs: about 30 us). Before the parts, the same graphs cost 9-19 kB and 85-240 us per edge,
+growing with the size.
+
 Example:
     >>> from autograd import Tape, Value
     >>> x = Value(3.0, label="x")
@@ -55,18 +79,23 @@ from typing import Any
 from autograd.rule_expressions import MAX_WRITTEN_ARGS, define, expression
 from autograd.value import CONSTANT, Value
 
-__all__ = ["NOT_SCALAR", "StraightLine", "compile_scalar_graph"]
+__all__ = ["NOT_SCALAR", "PART_LINES", "StraightLine", "compile_scalar_graph"]
 
 # What the generated ``forward`` returns when a leaf no longer holds a float (an array, an int,
 # a ``Value``): the caller then replays through the general loop instead.
 NOT_SCALAR = object()
 
-_GENERATED_NAME = re.compile(r"[vgatn]\d+")
+# Lines per generated function. CPython compiles a function in time that grows faster than its
+# length, so a big graph is written as a series of functions of about this many lines each
+# (the last op of a part may take it past). Measured in benchmarks/scaling.py.
+PART_LINES = 8_000
+
+_GENERATED_NAME = re.compile(r"[vgatn]\d+|(forward|backward)_\d+")
 _RESERVED = {"seed", "type", "float", "forward", "backward", "NOT_SCALAR", "make", "nodes", "functions"}
 
 
 class StraightLine:
-    """The two generated functions of one graph, and their source text."""
+    """The generated ``forward`` and ``backward`` of one graph, and their source text."""
 
     __slots__ = ("forward", "backward", "source")
 
@@ -81,7 +110,9 @@ def compile_scalar_graph(order: list[Value], root: Value) -> StraightLine:
 
     The graph must be one of floats (the caller checks; the generated ``forward`` returns
     ``NOT_SCALAR`` if a leaf stops holding one), and ``root`` must have been made by an op.
-    :class:`~autograd.Tape` is the usual way in.
+    :class:`~autograd.Tape` is the usual way in. A graph whose code is longer than
+    ``PART_LINES`` lines is written as several pairs of functions, ``forward_0`` ... and
+    ``backward_0`` ..., run in turn.
 
     Example:
         >>> from autograd import Value, topological_order
@@ -97,76 +128,158 @@ def compile_scalar_graph(order: list[Value], root: Value) -> StraightLine:
     """
     if not root._prev:
         raise ValueError("compile_scalar_graph: the root is a leaf; there is no op to write out")
-    index = {node: i for i, node in enumerate(order)}
-    leaves = [node for node in order if not node._prev]
-    ops = [node for node in order if node._prev]
-    rules = _Rules()
+    chunks = _split([node for node in order if node._prev], PART_LINES)
+    single = len(chunks) == 1
+    writer = _Writer(order, root)
+    forwards = [
+        writer.forward(chunk, "forward" if single else f"forward_{k}") for k, chunk in enumerate(chunks)
+    ]
+    # The backward parts are written last part first: gradients flow down from the root.
+    backwards = [
+        writer.backward(chunks[k], "backward" if single else f"backward_{k}")
+        for k in reversed(range(len(chunks)))
+    ][::-1]
+    parts = [_build_part(forwards[k], backwards[k], chunk, writer.index, k) for k, chunk in enumerate(chunks)]
+    texts = [text for pair in zip(forwards, backwards) for text in (pair[0].text, pair[1].text)]
+    if not single:
+        last = len(chunks) - 1
+        texts.append(
+            f"# forward() runs forward_0() ... forward_{last}() in turn; backward(seed) runs"
+            f" backward_{last}(seed), then the others down to backward_0()"
+        )
+    return StraightLine(*_in_turn(parts), "\n\n".join(texts))
 
-    forward = ["def forward():"]
-    for leaf in leaves:
-        forward.append(f"    v{index[leaf]} = n{index[leaf]}.data{_comment(leaf)}")
-    forward.append("    # every leaf must still hold a float, or the tape walks the nodes instead")
-    tests = [f"type(v{index[leaf]}) is not float" for leaf in leaves]
-    if len(tests) <= 3:
-        forward.append(f"    if {' or '.join(tests)}:")
-    else:
-        forward.append("    if (")
-        for start in range(0, len(tests), 3):
-            forward.append(
-                ("        " if start == 0 else "        or ") + " or ".join(tests[start : start + 3])
-            )
-        forward.append("    ):")
-    forward.append("        return NOT_SCALAR")
+
+def _split(ops: list[Value], lines: int) -> list[list[Value]]:
+    """``ops`` cut into runs that write about ``lines`` lines of code each (at least one op a
+    run): an op writes a line per input and a few more, a node made outside its run a few
+    more (read in the forward, read and written back in the backward)."""
+    chunks: list[list[Value]] = [[]]
+    size, seen = 0, set[Value]()
     for node in ops:
-        i = index[node]
-        inputs = [f"v{index[p]}" for p in node._prev]
-        forward += [
-            f"    v{i} = {rules.forward(node, inputs)}{_comment(node, op=True)}",
-            f"    n{i}.data = v{i}",
-        ]
-    forward.append(f"    return v{index[root]}")
+        if size >= lines:
+            chunks.append([])
+            size, seen = 0, set[Value]()
+        chunks[-1].append(node)
+        seen.add(node)
+        size += len(node._prev) + 3
+        for parent in node._prev:
+            if parent not in seen:
+                seen.add(parent)
+                size += 3
+    return chunks
 
-    # Leaves accumulate (a*), interior nodes start from their first contribution (g*); a
-    # node's data is read (v*) just before its first use.
-    backward = ["def backward(seed):"]
-    backward += [f"    a{index[leaf]} = n{index[leaf]}.grad" for leaf in leaves]
-    started = {root}
-    loaded: set[int] = set()
 
-    def value(j: int) -> str:
-        if j not in loaded:
-            loaded.add(j)
-            backward.append(f"    v{j} = n{j}.data")
-        return f"v{j}"
+class _Part:
+    """One generated function's source text and the op rules it calls by name."""
 
-    backward.append(f"    g{index[root]} = seed")
-    for node in reversed(ops):
-        i = index[node]
-        backward.append(f"    n{i}.grad = g{i}{_comment(node, op=True)}")
-        data = [i, *[index[p] for p in node._prev]]  # the nodes whose data the rule may read
-        template = rules.vjp_template(node)
+    __slots__ = ("name", "text", "functions")
+
+    def __init__(self, name: str, lines: list[str], functions: dict[str, Callable[..., Any]]) -> None:
+        self.name = name
+        self.text = "\n".join(lines)
+        self.functions = functions
+
+
+class _Writer:
+    """Writes a graph's ``forward`` and ``backward`` one run of ops at a time.
+
+    Inside a function a value lives in a local (``v5``, ``g5``, ``a5``); between functions it
+    passes through its node: ``.data`` after the forward wrote it, ``.grad`` while it is being
+    summed (the same float additions in the same order as one long function makes)."""
+
+    def __init__(self, order: list[Value], root: Value) -> None:
+        self.order = order
+        self.root = root
+        self.index = {node: i for i, node in enumerate(order)}
+        self.rules = _Rules()
+        self.started = {root}  # nodes whose gradient has its first term (backward, root down)
+
+    def forward(self, ops: list[Value], name: str) -> _Part:
+        index, self.rules.used = self.index, {}
+        inside = {index[node] for node in ops}
+        outside = sorted({index[p] for node in ops for p in node._prev} - inside)
+        lines = [f"def {name}():"]
+        lines += [f"    v{j} = n{j}.data{_comment(self.order[j])}" for j in outside]
+        lines += _leaf_check([j for j in outside if not self.order[j]._prev])
+        for node in ops:
+            i = index[node]
+            inputs = [f"v{index[p]}" for p in node._prev]
+            lines.append(f"    v{i} = {self.rules.forward(node, inputs)}{_comment(node, op=True)}")
+            lines.append(f"    n{i}.data = v{i}")
+        if ops[-1] is self.root:
+            lines.append(f"    return v{index[self.root]}")
+        return _Part(name, lines, self.rules.used)
+
+    def backward(self, ops: list[Value], name: str) -> _Part:
+        """Leaves accumulate (``a*``), interior nodes start from their first term (``g*``);
+        a node's data is read (``v*``) just before its first use."""
+        index, order, self.rules.used = self.index, self.order, {}
+        inside = {index[node] for node in ops}
+        parents = {index[p] for node in ops for p in node._prev}
+        leaves = sorted(j for j in parents if not order[j]._prev)
+        handed_on = sorted(j for j in parents - inside if order[j]._prev)  # made by earlier parts
+        carried = sorted(
+            j for j in parents | inside if order[j] in self.started and order[j] is not self.root
+        )
+        lines = [f"def {name}(seed):" if ops[-1] is self.root else f"def {name}():"]
+        lines += [f"    a{j} = n{j}.grad" for j in leaves]
+        lines += [f"    g{j} = n{j}.grad" for j in carried]  # begun by a later part
+        if ops[-1] is self.root:
+            lines.append(f"    g{index[self.root]} = seed")
+        loaded: set[int] = set()
+        for node in reversed(ops):
+            lines += self._push(node, loaded)
+        lines += [f"    n{j}.grad = g{j}" for j in handed_on]
+        lines += [f"    n{j}.grad = a{j}{_comment(order[j])}" for j in leaves]
+        return _Part(name, lines, self.rules.used)
+
+    def _push(self, node: Value, loaded: set[int]) -> list[str]:
+        """The lines that hand ``node``'s gradient to its inputs."""
+        i = self.index[node]
+        lines = [f"    n{i}.grad = g{i}{_comment(node, op=True)}"]
+        data = [i, *[self.index[p] for p in node._prev]]  # the nodes whose data the rule may read
+        template = self.rules.vjp_template(node)
         used = data if template is None else [j for k, j in enumerate(data, 1) if f"{{{k}}}" in template]
         for j in used:
-            value(j)
+            if j not in loaded:
+                loaded.add(j)
+                lines.append(f"    v{j} = n{j}.data")
         arguments = [f"g{i}", *[f"v{j}" for j in data]]
         pushed = None if template is None else template.format(*arguments).split("\n")
         if pushed is None:  # the rule is called: its gradients arrive as t0, t1, ...
             pushed = [f"t{k}" for k in range(len(node._prev))]
             targets = f"({pushed[0]},)" if len(pushed) == 1 else ", ".join(pushed)
-            backward.append(f"    {targets} = {rules.name(node, 'vjp')}({', '.join(arguments)})")
+            lines.append(f"    {targets} = {self.rules.name(node, 'vjp')}({', '.join(arguments)})")
         for parent, gradient in zip(node._prev, pushed):
-            j = index[parent]
+            j = self.index[parent]
             if not parent._prev:
-                backward.append(f"    a{j} += {gradient}")
-            elif parent in started:
-                backward.append(f"    g{j} += {gradient}")
+                lines.append(f"    a{j} += {gradient}")
+            elif parent in self.started:
+                lines.append(f"    g{j} += {gradient}")
             else:
-                started.add(parent)
-                backward.append(f"    g{j} = {gradient}")
-    backward += [f"    n{index[leaf]}.grad = a{index[leaf]}{_comment(leaf)}" for leaf in leaves]
+                self.started.add(parent)
+                lines.append(f"    g{j} = {gradient}")
+        return lines
 
-    source = "\n".join([*forward, "", *backward])
-    return _build(source, order, rules.functions)
+
+def _leaf_check(leaves: list[int]) -> list[str]:
+    """The lines that make ``forward`` give up (``NOT_SCALAR``) if a leaf holds no float."""
+    if not leaves:
+        return []
+    lines = ["    # every leaf must still hold a float, or the tape walks the nodes instead"]
+    tests = [f"type(v{j}) is not float" for j in leaves]
+    if len(tests) <= 3:
+        lines.append(f"    if {' or '.join(tests)}:")
+    else:
+        lines.append("    if (")
+        for start in range(0, len(tests), 3):
+            lines.append(
+                ("        " if start == 0 else "        or ") + " or ".join(tests[start : start + 3])
+            )
+        lines.append("    ):")
+    lines.append("        return NOT_SCALAR")
+    return lines
 
 
 class _Rules:
@@ -174,13 +287,12 @@ class _Rules:
     (:mod:`autograd.rule_expressions`), else as a call to the op's function."""
 
     def __init__(self) -> None:
-        self.functions: dict[str, Callable[..., Any]] = {}  # name in the code -> rule
+        self.used: dict[str, Callable[..., Any]] = {}  # the rules the current part calls, by name
         self._names: dict[int, str] = {}  # id(op) -> its name in the code
         self._taken: set[str] = set()
-        self._templates: dict[tuple[int, str, int], Any] = {}
 
     def forward(self, node: Value, inputs: list[str]) -> str:
-        template = self._template(node, "forward", len(inputs))
+        template = _template(node, "forward", len(inputs))
         if isinstance(template, str):
             return template.format(*inputs)
         return f"{self.name(node, 'forward')}({', '.join(inputs)})"
@@ -188,7 +300,7 @@ class _Rules:
     def vjp_template(self, node: Value) -> str | None:
         """The vjp's gradients as templates (one per input, ``{0}`` the node's gradient, ``{1}``
         its data, ``{2}``... its inputs' data), joined by newlines; ``None`` if it must be called."""
-        template = self._template(node, "vjp", len(node._prev) + 2)
+        template = _template(node, "vjp", len(node._prev) + 2)
         if isinstance(template, list) and len(template) == len(node._prev):
             return "\n".join(template)
         return None
@@ -207,30 +319,68 @@ class _Rules:
             self._taken |= {base, f"{base}_vjp"}
             self._names[id(op)] = base
         name = self._names[id(op)] + ("" if kind == "forward" else "_vjp")
-        self.functions[name] = op.forward if kind == "forward" else op.vjp
+        self.used[name] = op.forward if kind == "forward" else op.vjp
         return name
 
-    def _template(self, node: Value, kind: str, n_args: int) -> Any:
-        op = node.op
-        assert op is not None
-        key = (id(op), kind, n_args)
-        if key not in self._templates:
-            rule = op.forward if kind == "forward" else op.vjp
-            self._templates[key] = expression(rule, n_args) if n_args <= MAX_WRITTEN_ARGS else None
-        return self._templates[key]
+
+def _template(node: Value, kind: str, n_args: int) -> Any:
+    """``node``'s forward or vjp as an expression (:func:`expression` remembers each), or
+    ``None`` for a rule that is called."""
+    op = node.op
+    assert op is not None
+    if n_args > MAX_WRITTEN_ARGS:
+        return None
+    return expression(op.forward if kind == "forward" else op.vjp, n_args)
 
 
-def _build(source: str, order: list[Value], functions: dict[str, Callable[..., Any]]) -> StraightLine:
-    # The nodes and op functions become closure variables of the two functions: the fastest
-    # names Python has after locals.
-    lines = ["def make(nodes, functions):", f"    {', '.join(f'n{i}' for i in range(len(order)))}, = nodes"]
+def _build_part(
+    forward: _Part, backward: _Part, ops: list[Value], index: dict[Value, int], k: int
+) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """Compile one part's two functions. The nodes they touch and the rules they call become
+    their closure variables: the fastest names Python has after locals."""
+    nodes = {node: index[node] for node in ops}
+    nodes.update((p, index[p]) for node in ops for p in node._prev)
+    ordered = sorted(nodes, key=nodes.__getitem__)
+    functions = {**forward.functions, **backward.functions}
+    lines = [
+        "def make(nodes, functions):",
+        f"    {', '.join(f'n{index[node]}' for node in ordered)}, = nodes",
+    ]
     if functions:  # none when every rule was written out as an expression
         lines.append(f"    {', '.join(functions)}, = functions")
-    lines += [f"    {line}" if line else "" for line in source.splitlines()]
-    lines.append("    return forward, backward")
-    make = define(lines, "make", "straight-line tape", {"NOT_SCALAR": NOT_SCALAR})
-    forward, backward = make(order, list(functions.values()))
-    return StraightLine(forward, backward, source)
+    lines += [
+        f"    {line}" if line else ""
+        for text in (forward.text, "", backward.text)
+        for line in text.split("\n")
+    ]
+    lines.append(f"    return {forward.name}, {backward.name}")
+    make = define(lines, "make", f"straight-line tape, part {k}", {"NOT_SCALAR": NOT_SCALAR})
+    pair: tuple[Callable[..., Any], Callable[..., Any]] = make(ordered, list(functions.values()))
+    return pair
+
+
+def _in_turn(
+    parts: list[tuple[Callable[..., Any], Callable[..., Any]]],
+) -> tuple[Callable[[], Any], Callable[[float], None]]:
+    """One ``forward`` and one ``backward`` that run the parts in turn (the parts themselves
+    when there is only one)."""
+    if len(parts) == 1:
+        return parts[0]
+    *head, last = [forward for forward, _ in parts]
+    root_part, *rest = [backward for _, backward in reversed(parts)]
+
+    def forward() -> Any:
+        for part in head:
+            if part() is NOT_SCALAR:
+                return NOT_SCALAR
+        return last()
+
+    def backward(seed: float) -> None:
+        root_part(seed)
+        for part in rest:
+            part()
+
+    return forward, backward
 
 
 def _usable(name: str) -> bool:

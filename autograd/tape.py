@@ -9,11 +9,13 @@ rule, and :meth:`Tape.backward` is the usual backward pass along the stored orde
 When every node holds a float (scalar values, no batches) the tape can go one step further and
 write the graph out as straight-line Python, one assignment per op (:attr:`Tape.source`, see
 :mod:`autograd.straight_line`), which replays two to four times faster than walking the
-nodes, with the same numbers to the last bit. Writing it costs about 15 us per edge of the
-graph, once (and, while Python compiles it, about 4 kB of memory per edge), so by default only
-graphs of up to ``STRAIGHT_LINE_EDGES`` edges get one (0.15 s at most); pass
-``straight_line=True`` to write one for a bigger graph you replay for a hundred steps or more,
-or ``False`` to always walk. Leaves that no longer hold floats, and
+nodes, with the same numbers to the last bit. Writing it costs time and memory in proportion
+to the graph, once: about 30-100 us and 0.6 kB kept per edge (wide ``dot`` nodes to small ops,
+measured on a loaded 2-core machine; while Python compiles it, at most about 10 MB more, see
+:mod:`autograd.straight_line`). So by default only graphs of up to ``STRAIGHT_LINE_EDGES``
+edges get one (about a second at most); pass ``straight_line=True`` to write one for a bigger
+graph you replay for a hundred steps or more (up to ``STRAIGHT_LINE_MAX_EDGES``, a minute and
+600 MB, unless you raise it), or ``False`` to always walk. Leaves that no longer hold floats, and
 :func:`~autograd.detect_anomaly`, fall back to the node walk.
 
 Change the leaves' ``data`` between replays (an optimizer step, new inputs of the same shape).
@@ -47,10 +49,13 @@ from autograd.op_rules import different_batch_sizes
 from autograd.straight_line import NOT_SCALAR, StraightLine, compile_scalar_graph
 from autograd.value import Value, _check_data, backpropagate, topological_order
 
-__all__ = ["Tape", "STRAIGHT_LINE_EDGES"]
+__all__ = ["Tape", "STRAIGHT_LINE_EDGES", "STRAIGHT_LINE_MAX_EDGES"]
 
 # Up to this many edges, a scalar tape is written out as straight-line code by default.
 STRAIGHT_LINE_EDGES = 10_000
+# Above this many, even ``straight_line=True`` refuses (past a minute and 600 MB of code):
+# set ``autograd.tape.STRAIGHT_LINE_MAX_EDGES`` higher to write a bigger graph anyway.
+STRAIGHT_LINE_MAX_EDGES = 1_000_000
 
 
 class Tape:
@@ -69,7 +74,8 @@ class Tape:
     Raises:
         TypeError: if ``root`` is not a ``Value``.
         ValueError: if ``straight_line=True`` and the graph holds batched values (or anything
-            but floats), which only the node walk replays.
+            but floats), which only the node walk replays, or has more than
+            ``STRAIGHT_LINE_MAX_EDGES`` edges.
     """
 
     __slots__ = ("root", "order", "_ops", "_program", "_wanted", "_leaves_scalar", "_sizes")
@@ -91,8 +97,15 @@ class Tape:
             raise ValueError(
                 f"Tape(straight_line=True) needs a graph of floats; this one holds {', '.join(kinds)}"
             )
+        edges = sum(len(node._prev) for node in self._ops)
+        if straight_line and edges > STRAIGHT_LINE_MAX_EDGES:
+            raise ValueError(
+                f"Tape(straight_line=True): the graph has {edges:,} edges, more than"
+                f" autograd.tape.STRAIGHT_LINE_MAX_EDGES = {STRAIGHT_LINE_MAX_EDGES:,}; raise that"
+                " limit to write its code anyway, or pass straight_line=None to walk the nodes"
+            )
         if straight_line is None:
-            straight_line = scalar and sum(len(node._prev) for node in self._ops) <= STRAIGHT_LINE_EDGES
+            straight_line = scalar and edges <= STRAIGHT_LINE_EDGES
         self._wanted = straight_line and scalar and bool(self._ops)
         self._program: StraightLine | None = None  # written on first use: recording stays cheap
         self._leaves_scalar = True  # the leaves held floats at recording / at the last forward

@@ -157,3 +157,28 @@ def test_what_stops_a_trace():
     assert expression(lambda a: {a}, 1) is None  # hashing
     with pytest.raises(NotTraceable, match="looks at the value of x"):
         bool(Symbol("x"))
+
+
+def test_each_rule_is_traced_once_per_number_of_arguments():
+    calls = []
+
+    def rule(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
+        calls.append(len(calls))
+        return g * b, g * a
+
+    first = expression(rule, 4)
+    second = expression(rule, 4)
+    assert first == second == ["{0} * {3}", "{0} * {2}"]
+    assert len(calls) == 1  # remembered: the straight-line tape and the speed layer ask often
+    assert first is not second  # each caller gets its own list
+    first.append("changed")
+    assert expression(rule, 4) == ["{0} * {3}", "{0} * {2}"]
+
+    widths = []
+
+    def total(*args: Any) -> Any:
+        widths.append(len(args))
+        return sum(args)
+
+    assert [expression(total, n) for n in (2, 3, 2, 3)] == ["0 + {0} + {1}", "0 + {0} + {1} + {2}"] * 2
+    assert widths == [2, 3]  # each width traced once

@@ -5,7 +5,9 @@ to the walk whenever the leaves stop being floats, and show readable source."""
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from hypothesis import assume, given, reject
 from hypothesis import strategies as st
 
 from autograd import OPS, AnomalyError, Tape, Value, detect_anomaly, dot, gradients, sum_values
+from autograd import straight_line as straight_line_module
 from autograd import tape as tape_module
 from autograd.ops import Op
 from autograd.rule_expressions import expression
@@ -179,6 +182,17 @@ def test_size_policy(monkeypatch):
     assert Tape(root).source is not None
 
 
+def test_a_forced_straight_line_refuses_a_graph_above_the_hard_cap(monkeypatch):
+    root, _ = small_network()
+    edges = sum(len(node.parents) for node in Tape(root).order)
+    monkeypatch.setattr(tape_module, "STRAIGHT_LINE_MAX_EDGES", edges - 1)
+    with pytest.raises(ValueError, match=rf"{edges} edges, more than autograd.tape.STRAIGHT_LINE_MAX_EDGES"):
+        Tape(root, straight_line=True)
+    assert Tape(root, straight_line=False).source is None  # walking is always allowed
+    monkeypatch.setattr(tape_module, "STRAIGHT_LINE_MAX_EDGES", edges)  # the user raises the cap
+    assert Tape(root, straight_line=True).source is not None
+
+
 def test_batched_graphs_walk_and_refuse_a_forced_straight_line():
     w = Value(0.5)
     root = (w * np.array([1.0, 2.0])).sum()
@@ -284,3 +298,103 @@ def test_a_batched_dot_still_takes_the_matrix_product():
     x = [Value(np.array([1.0, 2.0, 3.0])), Value(np.array([0.1, 0.2, 0.3]))]
     node = dot(w, x)
     np.testing.assert_array_equal(node.data, np.array([0.5, -1.5]) @ np.array([x[0].data, x[1].data]))
+
+
+# --- a big graph is written as several parts (straight_line.PART_LINES lines each) -------------
+
+
+def walk_and_straight_line(build: Any, lines: int, new_xs: list[float]) -> tuple[str, list, list]:
+    """``build(leaves)`` recorded twice, replayed at ``new_xs`` straight-line (in parts of
+    about ``lines`` lines) and by the node walk: the source and both outcomes."""
+    outcomes, source = [], ""
+    for straight_line in (True, False):
+        leaves = [Value(0.5 + 0.1 * k, label=f"x{k}") for k in range(len(new_xs))]
+        with mock.patch.object(straight_line_module, "PART_LINES", lines):
+            tape = Tape(build(leaves), straight_line=straight_line)
+            source = tape.source or source
+        outcomes.append(replay(tape, leaves, new_xs))
+    return source, outcomes[0], outcomes[1]
+
+
+def assert_same_outcome(fast: tuple[str, Any], walk: tuple[str, Any]) -> None:
+    assert fast[0] == walk[0] == "ok"
+    (out_f, grads_f, data_f), (out_w, grads_w, data_w) = fast[1], walk[1]
+    assert same(out_f, out_w)
+    assert all(map(same, data_f, data_w)) and all(map(same, grads_f, grads_w))
+
+
+def parts(source: str) -> int:
+    """How many pairs of functions the program is written as."""
+    return max(1, len(re.findall(r"^def forward_\d+\(", source, re.MULTILINE)))
+
+
+@given(
+    tree=trees(N_VARS),
+    lines=st.integers(1, 60),
+    xs=st.lists(variables, min_size=N_VARS, max_size=N_VARS),
+    new_xs=st.lists(st.floats(-3, 3, allow_nan=False), min_size=N_VARS, max_size=N_VARS),
+)
+def test_a_program_in_parts_equals_the_node_walk_bit_for_bit(tree, lines, xs, new_xs):
+    with mock.patch.object(straight_line_module, "PART_LINES", lines):
+        try:
+            fast, walk, fast_leaves, walk_leaves = two_tapes(tree, xs)
+        except OutOfDomain:
+            reject()
+        assert fast.source is not None
+    for values in (xs, new_xs):
+        kind_fast, fast_result = replay(fast, fast_leaves, values)
+        kind_walk, walk_result = replay(walk, walk_leaves, values)
+        if kind_fast == "raised" or kind_walk == "raised":
+            assert (kind_fast, fast_result) == (kind_walk, walk_result)
+            continue
+        assert_same_outcome((kind_fast, fast_result), (kind_walk, walk_result))
+
+
+def chain(leaves: list[Value], length: int) -> Value:
+    """``length`` ops of mixed kinds, each on the previous value and a leaf."""
+    y = leaves[0]
+    for k in range(length):
+        x = leaves[k % len(leaves)]
+        y = (y * x).tanh() if k % 3 == 0 else (y + x * 0.5 if k % 3 == 1 else y - x.sigmoid())
+    return y
+
+
+def test_graphs_just_below_and_above_a_part_are_the_same_numbers():
+    counts = set()
+    for length in range(1, 13):
+        build = lambda leaves, n=length: chain(leaves, n)  # noqa: E731
+        source, fast, walk = walk_and_straight_line(build, 40, [0.3, -1.2])
+        counts.add(parts(source))
+        assert_same_outcome(fast, walk)
+    assert {1, 2, 3} <= counts  # the sizes crossed the first and second part boundaries
+
+
+def test_a_value_made_in_the_first_part_and_used_many_parts_later():
+    def build(leaves: list[Value]) -> Value:
+        early = (leaves[0] * leaves[1]).exp()  # made in forward_0, used by the last two ops only
+        early.label = "early"
+        return early * chain(leaves, 60) + early
+
+    source, fast, walk = walk_and_straight_line(build, 30, [0.4, -0.7])
+    assert parts(source) >= 5
+    first, last = source[: source.index("def backward_0")], source[source.rindex("def forward_") :]
+    assert "exp" in first and ".data  # early" in last  # it passes to the last part through its node
+    assert_same_outcome(fast, walk)
+
+
+def test_a_leaf_used_in_every_part_accumulates_in_order():
+    def build(leaves: list[Value]) -> Value:
+        w, y = leaves
+        for k in range(60):  # every op reads w
+            y = y * w if k % 2 else y + w
+        return y
+
+    source, fast, walk = walk_and_straight_line(build, 20, [0.9, 1.1])
+    pieces = source.split("\ndef ")
+    assert parts(source) >= 5
+    # w (labelled x0) is read in every forward part; every backward part adds to its gradient
+    assert all(".data  # x0" in piece for piece in pieces if piece.startswith("forward_"))
+    assert all(
+        re.search(r"n\d+\.grad = a\d+  # x0", piece) for piece in pieces if piece.startswith("backward_")
+    )
+    assert_same_outcome(fast, walk)
