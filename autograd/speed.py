@@ -213,7 +213,8 @@ def _make_method(method: str, op: Op, reflected: bool) -> Callable[..., Any]:
     function: Callable[..., Any] = define(lines, method, f"Value.{method}", namespace)
     plain = _PLAIN_METHODS[method]
     function.__doc__, function.__wrapped__ = plain.__doc__, plain  # type: ignore[attr-defined]
-    function.__qualname__ = f"Value.{method}"
+    # Found again by name (pickle, which looks a function up by its module and qualified name).
+    function.__qualname__, function.__module__ = f"Value.{method}", Value.__module__
     return function
 
 

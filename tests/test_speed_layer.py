@@ -127,3 +127,15 @@ def test_switching_the_layer_off_empties_every_slot_and_on_fills_them():
         assert all(op.fast_step is None and op.fast_forward is None for op in OPS.values())
     assert all(OPS[name].fast_step is not None for name in EVERY_OP)
     assert OPS["dot"].fast_forward is not None and OPS["sum"].fast_forward is not None
+
+
+def test_the_written_methods_pickle_by_name_like_the_plain_ones():
+    # A model that stores ``Value.relu`` as its activation is pickled and deep-copied with it;
+    # pickle finds a function by its module and qualified name.
+    import pickle
+
+    import torch  # noqa: F401  (its lazy class namespaces broke pickle's module search once)
+
+    for name in ("relu", "tanh", "__mul__", "__rtruediv__", "__neg__"):
+        method = getattr(Value, name)
+        assert pickle.loads(pickle.dumps(method)) is method
