@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd.op_rules import data
 from autograd.value import CONSTANT, Hooks, Value
 
 __all__ = [
@@ -149,20 +150,15 @@ def _where(frame: Any) -> str:
     return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
 
 
-def _plain(x: Any) -> Any:
-    """The number(s) behind a gradient or a node (an ndarray's own ``.data`` is a memoryview)."""
-    return x if type(x) in (float, _ndarray) else getattr(x, "data", x)
-
-
 def _is_finite(x: Any) -> bool:
-    x = _plain(x)
+    x = data(x)
     if type(x) is float:
         return math.isfinite(x)
     return bool(np.all(np.isfinite(x)))
 
 
 def _show(x: Any) -> str:
-    x = _plain(x)
+    x = data(x)
     if isinstance(x, _ndarray):
         return np.array2string(x, threshold=6, precision=6)
     return repr(x)
