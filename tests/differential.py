@@ -50,7 +50,6 @@ What counts as agreement
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -60,7 +59,18 @@ import numpy as np
 import torch
 from hypothesis import event
 from hypothesis.errors import InvalidArgument
-from programs import EPS, TWINS, Program, Stopped, as_tensor, numbers_of, run_ours, run_theirs, their_operands
+from programs import (
+    EPS,
+    TWINS,
+    Program,
+    Stopped,
+    as_tensor,
+    in_a_second_thread,
+    numbers_of,
+    run_ours,
+    run_theirs,
+    their_operands,
+)
 
 from autograd import Value, grad, gradients, hessian, sum_values
 
@@ -304,21 +314,16 @@ def transforms_ours(example: Example) -> list[list[Any]]:
 @contextmanager
 def _other_thread_inside_a_transform() -> Iterator[None]:
     """A second thread sits inside ``grad``'s function while the body runs."""
-    entered, release = threading.Event(), threading.Event()
 
-    def inner(x: Any) -> Any:
-        entered.set()
-        release.wait(10)
-        return x * x
+    def inside_grad(wait: Callable[[], None]) -> None:
+        def inner(x: Any) -> Any:
+            wait()
+            return x * x
 
-    thread = threading.Thread(target=lambda: grad(inner)(1.0), daemon=True)
-    thread.start()
-    entered.wait(10)
-    try:
+        grad(inner)(1.0)
+
+    with in_a_second_thread(inside_grad):
         yield
-    finally:
-        release.set()
-        thread.join(10)
 
 
 def _transforms(example: Example, f: Callable[..., Any], xs: list[float]) -> list[list[Any]]:

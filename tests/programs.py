@@ -292,14 +292,25 @@ def _operand(values: list[Any], operand: Operand) -> Any:
 @contextmanager
 def _in_other_thread(mode: Callable[[], Any]) -> Iterator[None]:
     """Hold ``mode`` (a context manager factory) open in a second thread while the body runs."""
+
+    def hold(wait: Callable[[], None]) -> None:
+        with mode():
+            wait()
+
+    with in_a_second_thread(hold):
+        yield
+
+
+@contextmanager
+def in_a_second_thread(run: Callable[[Callable[[], None]], Any]) -> Iterator[None]:
+    """Run ``run(wait)`` in a second thread; the body runs while that thread sits in ``wait()``."""
     entered, release = threading.Event(), threading.Event()
 
-    def hold() -> None:
-        with mode():
-            entered.set()
-            release.wait(10)
+    def wait() -> None:
+        entered.set()
+        release.wait(10)
 
-    thread = threading.Thread(target=hold, daemon=True)
+    thread = threading.Thread(target=lambda: run(wait), daemon=True)
     thread.start()
     entered.wait(10)
     try:
