@@ -8,7 +8,7 @@ bottom: making nodes, the ``Value`` class, then :func:`topological_order` and
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Union
 
 import numpy as np
@@ -283,8 +283,8 @@ def topological_order(root: Value) -> list[Value]:
     parents' order, so it is the same on every run.
     """
     order: list[Value] = []
-    seen = {root}
-    stack = [(root, iter(root.parents))]
+    seen: set[Any] = {root, None}  # None: the absent second input of a one-input op
+    stack: list[tuple[Value, Iterator[Any]]] = [(root, iter(root._many or (root._a, root._b)))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:
@@ -293,7 +293,7 @@ def topological_order(root: Value) -> list[Value]:
                 if parent._a is None:  # a leaf has nothing to wait for: place it now
                     order.append(parent)
                     continue
-                stack.append((parent, iter(parent.parents)))
+                stack.append((parent, iter(parent._many or (parent._a, parent._b))))
                 break
         else:
             stack.pop()
