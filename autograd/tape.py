@@ -19,7 +19,7 @@ graph you replay for a hundred steps or more (up to ``STRAIGHT_LINE_MAX_EDGES``,
 :func:`~autograd.detect_anomaly`, fall back to the node walk.
 
 Change the leaves' ``data`` between replays (an optimizer step, new inputs of the same shape).
-A replay checks the leaves' new data as ``Value(...)`` does, and refuses a batched leaf whose
+Writing a leaf's ``data`` checks it as ``Value(...)`` does; a replay refuses a batched leaf whose
 number of samples changed (the batch size is part of the recording: ``mean`` divided by it).
 Like ``torch.jit.trace``, a tape replays the ops that ran when it was recorded: Python control
 flow that looked at the data (``if x > 0: ...``) is not re-evaluated. It replays only the

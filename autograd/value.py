@@ -163,12 +163,12 @@ class Value:
 
     @property
     def data(self) -> Any:
-        """The forward value: a float, or a float64 array with one entry per sample."""
+        """The forward value (a float or a 1-D float64 array); a write is checked as ``Value()``."""
         return self._data
 
     @data.setter
     def data(self, new: Any) -> None:
-        self._data = new
+        self._data = _check_data(new)
         _Writes.count += 1
         self._stamp = _Writes.count
 

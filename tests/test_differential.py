@@ -458,10 +458,10 @@ def _check_replay(example: Example, leaves: list[Value], values: list[Any]) -> N
     tape = Tape(root)
     data = _new_leaf_data(example)
     expected = _fresh(program, data, example.reduction, example.seed)
-    for leaf, x in zip(leaves, data):
-        leaf.data = x
-        leaf.grad = 0.0
     try:
+        for leaf, x in zip(leaves, data):
+            leaf.data = x  # refused here already if it is not a Value's data (a 2-D array)
+            leaf.grad = 0.0
         out = tape.forward()
         tape.backward(seed)
         got: Any = (numbers_of(out), [numbers_of(leaf.grad) for leaf in leaves])
