@@ -22,8 +22,8 @@ from autograd.functional import grad, gradients, hessian, jacobian, value_and_gr
 from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.gradcheck import gradcheck, numeric_grad
 from autograd.nary import dot, sum_values
-from autograd.selection import gather, logsumexp
 from autograd.ops import OPS, Op, register_op
+from autograd.selection import gather, logsumexp
 from autograd.tape import Tape
 from autograd.trace import FrozenDataWarning, Traced, trace, warn_data_reads
 from autograd.value import Value, apply_op, backward, topological_order

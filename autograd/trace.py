@@ -78,29 +78,25 @@ _HOW = {"data": ".data", "item": ".item()", "__float__": "float()", "__lt__": "<
 
 
 class _Watch:
-    """Who is being watched: the recording threads (by id, with their nesting depth and what they
-    record) and the ``Value`` attributes put aside while the watch is on."""
+    """Who is being watched: the recording threads (by id, with what each records, nested), the
+    ``Value`` attributes put aside while the watch is on, and the code objects known to be
+    chainrule's own (their reads are the rules' reads, not the user's)."""
 
     lock = threading.Lock()
     threads: dict[int, list[str]] = {}
     originals: dict[str, Any] = {}
-    library_code: dict[Any, bool] = {}
-
-
-def _in_library(code: Any) -> bool:
-    """True for code of this package (and code it generates): its reads are the rules' own."""
-    known = _Watch.library_code.get(code)
-    if known is None:
-        filename = code.co_filename
-        known = _Watch.library_code[code] = filename.startswith(_LIBRARY) or filename.startswith("<autograd ")
-    return known
+    library: set[Any] = set()
 
 
 def _report(value: Value, how: str, frame: Any) -> None:
-    if value.op is CONSTANT:  # a wrapped number is a constant anyway
+    """Warn about ``frame``'s read of ``value``'s number, unless chainrule itself read it, the
+    value is a constant or the reading thread is not recording."""
+    code = frame.f_code
+    if code.co_filename.startswith(_LIBRARY) or code.co_filename.startswith("<autograd "):
+        _Watch.library.add(code)  # the fast path skips it from now on
         return
     recording = _Watch.threads.get(threading.get_ident())
-    if not recording or _in_library(frame.f_code):
+    if value.op is CONSTANT or not recording:
         return
     what = value.label or (f"the {value.op} node" if value.op is not None else "a leaf")
     message = (
@@ -111,9 +107,8 @@ def _report(value: Value, how: str, frame: Any) -> None:
         "if it is the same for every call of this shape, make it part of the trace's key"
     )
     registry = frame.f_globals.setdefault("__warningregistry__", {})
-    warnings.warn_explicit(
-        message, FrozenDataWarning, frame.f_code.co_filename, frame.f_lineno, frame.f_globals.get("__name__"), registry
-    )
+    module = frame.f_globals.get("__name__")
+    warnings.warn_explicit(message, FrozenDataWarning, code.co_filename, frame.f_lineno, module, registry)
 
 
 def _short(data: Any) -> str:
@@ -123,13 +118,16 @@ def _short(data: Any) -> str:
 def _install() -> None:
     """Put reporting twins of ``Value.data`` and of its number-reading methods on the class."""
     slot = _Watch.originals["data"] = Value.__dict__["data"]
-    get, set_ = slot.__get__, slot.__set__
+    get, set_, library, caller = slot.__get__, slot.__set__, _Watch.library, sys._getframe
 
     def read(self: Value) -> Any:
-        _report(self, "data", sys._getframe(1))
+        # The rules read .data all the time: they take one set lookup (the graph is being built
+        # with this getter in place, so it must stay cheap).
+        if caller(1).f_code not in library:
+            _report(self, "data", caller(1))
         return get(self, Value)
 
-    Value.data = property(read, set_, doc=slot.__doc__)  # type: ignore[assignment,method-assign]
+    setattr(Value, "data", property(read, set_, doc=slot.__doc__))  # noqa: B010 (mypy: a slot)
     for name in _READERS:
         original = _Watch.originals[name] = Value.__dict__[name]
         setattr(Value, name, _reporting(name, original))
@@ -138,7 +136,8 @@ def _install() -> None:
 def _reporting(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def method(self: Value, *args: Any) -> Any:
-        _report(self, name, sys._getframe(1))
+        if sys._getframe(1).f_code not in _Watch.library:
+            _report(self, name, sys._getframe(1))
         return original(self, *args)
 
     return method
@@ -190,6 +189,9 @@ def warn_data_reads(what: str = "recording") -> Iterator[None]:
 # --- trace ---------------------------------------------------------------------------------------
 
 
+_CHECKS = ("first", "every", "never")
+
+
 class _Recording:
     """One structure key's tape and the placeholder leaves its arguments are bound to."""
 
@@ -212,6 +214,10 @@ class Traced:
         fn: the function.
         key: the extra part of the cache key, ``key(*args)``, or ``None``.
         straight_line: passed to each :class:`~autograd.Tape`.
+        check_reads: when to watch a recording for reads that freeze data
+            (:class:`FrozenDataWarning`): ``"first"`` (the first recording of this function:
+            later shapes run the same lines), ``"every"`` recording, or ``"never"``. Watching
+            makes a recording about three times slower (each ``.data`` read is checked).
     """
 
     def __init__(
@@ -219,12 +225,17 @@ class Traced:
         fn: Callable[..., Value],
         key: Callable[..., Hashable] | None = None,
         straight_line: bool | None = None,
+        check_reads: str = "first",
     ) -> None:
+        if check_reads not in _CHECKS:
+            raise ValueError(
+                f"trace: check_reads must be one of {', '.join(map(repr, _CHECKS))}, got {check_reads!r}"
+            )
         if not callable(fn):
             raise TypeError(f"trace: expected a function, got {type(fn).__name__}")
         if key is not None and not callable(key):
             raise TypeError(f"trace: key must be a function of the arguments, got {type(key).__name__}")
-        self.fn, self.key, self.straight_line = fn, key, straight_line
+        self.fn, self.key, self.straight_line, self.check_reads = fn, key, straight_line, check_reads
         self._name = getattr(fn, "__qualname__", repr(fn))
         try:
             self._arg_names = list(inspect.signature(fn).parameters)
@@ -232,7 +243,8 @@ class Traced:
             self._arg_names = []
         self._recordings: dict[Hashable, _Recording] = {}
         self._last: _Recording | None = None
-        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+        self._recorded = False  # whether a recording has run (check_reads="first")
+        functools.update_wrapper(self, fn)
 
     def __call__(self, *args: Any) -> Value:
         numbers: list[Any] = []
@@ -256,10 +268,14 @@ class Traced:
         for i, placeholder in enumerate(placeholders):
             placeholder.label = f"{self._name} input {i}"
         bound = iter(placeholders)
-        with warn_data_reads(f"trace({self._name})"):
+        watch = self.check_reads == "every" or (self.check_reads == "first" and not self._recorded)
+        self._recorded = True
+        with warn_data_reads(f"trace({self._name})") if watch else contextlib.nullcontext():
             root = self.fn(*[_bind(arg, bound) for arg in args])
         if not isinstance(root, Value):
-            raise TypeError(f"trace({self._name}): the function must return a Value, got {type(root).__name__}")
+            raise TypeError(
+                f"trace({self._name}): the function must return a Value, got {type(root).__name__}"
+            )
         recording = self._recordings[cache_key] = _Recording(Tape(root, self.straight_line), placeholders)
         return recording
 
@@ -297,6 +313,7 @@ def trace(
     *,
     key: Callable[..., Hashable] | None = None,
     straight_line: bool | None = None,
+    check_reads: str = "first",
 ) -> Any:
     """Record ``fn``'s graph once per structure of its arguments (and ``key(*args)``), replay it after.
 
@@ -311,6 +328,8 @@ def trace(
             for what the graph depends on beyond the arguments' shapes (a value that decides
             control flow, say).
         straight_line: passed to each :class:`~autograd.Tape` (``None``: by size).
+        check_reads: ``"first"`` (default), ``"every"`` or ``"never"``: which recordings are
+            watched for reads that freeze data (see :class:`Traced`).
 
     Raises:
         TypeError: when called with a ``Value`` argument (parameters belong in the function's
@@ -325,8 +344,8 @@ def trace(
         (6.0, 15.0, 8.0, 2)
     """
     if fn is None:
-        return functools.partial(trace, key=key, straight_line=straight_line)
-    return Traced(fn, key=key, straight_line=straight_line)
+        return functools.partial(trace, key=key, straight_line=straight_line, check_reads=check_reads)
+    return Traced(fn, key=key, straight_line=straight_line, check_reads=check_reads)
 
 
 def _structure(arg: Any, numbers: list[Any], where: str) -> Hashable:
@@ -362,8 +381,7 @@ def _bind(arg: Any, placeholders: Iterator[Value]) -> Any:
     """``arg`` with each number replaced by the next placeholder."""
     kind = type(arg)
     if kind is float or kind is int or isinstance(arg, (np.integer, np.floating, np.ndarray)):
-        if not isinstance(arg, np.bool_):
-            return next(placeholders)
+        return next(placeholders)  # (np.bool_ is none of these: it stays structure)
     if kind is list:
         return [_bind(x, placeholders) for x in arg]
     if kind is tuple:

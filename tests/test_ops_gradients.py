@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from decimal import Decimal
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -39,9 +39,9 @@ from autograd import (
     Value,
     dot,
     gradcheck,
-    logsumexp,
     gradients,
     hessian,
+    logsumexp,
     numeric_grad,
     sum_values,
     value_and_grad,

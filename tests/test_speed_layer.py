@@ -16,7 +16,18 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import OPS, AnomalyError, Value, apply_op, detect_anomaly, dot, gather, logsumexp, speed, sum_values
+from autograd import (
+    OPS,
+    AnomalyError,
+    Value,
+    apply_op,
+    detect_anomaly,
+    dot,
+    gather,
+    logsumexp,
+    speed,
+    sum_values,
+)
 
 UNARY = ("neg", "exp", "log", "sqrt", "softplus", "tanh", "sigmoid", "sin", "cos", "relu", "abs", "identity")
 BINARY = ("add", "sub", "mul", "div", "pow")
