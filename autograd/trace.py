@@ -83,7 +83,7 @@ class _Watch:
     chainrule's own (their reads are the rules' reads, not the user's)."""
 
     lock = threading.Lock()
-    threads: dict[int, list[str]] = {}
+    threads: dict[int, list[tuple[str, set[tuple[Any, int]]]]] = {}  # what, lines reported
     originals: dict[str, Any] = {}
     library: set[Any] = set()
 
@@ -98,13 +98,18 @@ def _report(value: Value, how: str, frame: Any) -> None:
     recording = _Watch.threads.get(threading.get_ident())
     if value.op is CONSTANT or not recording:
         return
+    what_is_recorded, reported = recording[-1]
+    if (code, frame.f_lineno) in reported:  # one warning per line (a max reads every logit)
+        return
+    reported.add((code, frame.f_lineno))
     what = value.label or (f"the {value.op} node" if value.op is not None else "a leaf")
     message = (
-        f"{recording[-1]}: line {frame.f_lineno} read the number of {what} into plain Python "
+        f"{what_is_recorded}: line {frame.f_lineno} read the number of {what} into plain Python "
         f"({_HOW[how]}: {_short(value.data)}); a replay reuses that number as a constant, it does not "
         "follow the data. Compute it with an op instead (logsumexp(values) for a softmax "
         "shifted by max(v.data ...), gather(values, index) for an index held by a value), or, "
-        "if it is the same for every call of this shape, make it part of the trace's key"
+        "if it is the same for every call of this shape, make it part of the trace's key (and, once "
+        "the key covers it, pass check_reads='never')"
     )
     registry = frame.f_globals.setdefault("__warningregistry__", {})
     module = frame.f_globals.get("__name__")
@@ -173,7 +178,7 @@ def warn_data_reads(what: str = "recording") -> Iterator[None]:
     with _Watch.lock:
         if not _Watch.threads:
             _install()
-        _Watch.threads.setdefault(ident, []).append(what)
+        _Watch.threads.setdefault(ident, []).append((what, set()))
     try:
         yield
     finally:
