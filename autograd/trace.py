@@ -340,6 +340,8 @@ def trace(
         TypeError: when called with a ``Value`` argument (parameters belong in the function's
             closure; arguments are data), an unhashable argument that is not data, or when
             ``fn`` returns something other than a ``Value``.
+        ValueError: for an unknown ``check_reads``; and whatever building the graph raises
+            (a replay checks what a build checks: an index out of range, a domain error).
 
     Example:
         >>> from autograd import Value, trace
