@@ -185,16 +185,16 @@ def _after_step(node: Value) -> None:
     backward pass, every input must hold a finite gradient. The first step that makes one
     infinite or NaN is the culprit: gradients start finite and steps run in order."""
     if _mode.enabled:
-        check_gradients(node, node.grad, [parent.grad for parent in node._prev])
+        check_gradients(node, node.grad, [parent.grad for parent in node.parents])
 
 
 def check_replayed(node: Value) -> None:
     """Called by ``Tape.forward`` while the mode is on, after recomputing ``node``."""
-    _INPUTS[node] = _snapshot(node._prev)
+    _INPUTS[node] = _snapshot(node.parents)
     if not _is_finite(node.data):
         raise AnomalyError(
             f"forward (tape replay): {node.op} gave {_show(node.data)} from inputs "
-            f"{_values(node._prev)}; the node was created at {creation_site(node)}"
+            f"{_values(node.parents)}; the node was created at {creation_site(node)}"
         )
 
 
@@ -202,12 +202,12 @@ def check_gradients(node: Value, upstream: Any, grads: Sequence[Any]) -> None:
     """Raise :class:`AnomalyError` if one of ``node``'s inputs got a NaN or infinite gradient,
     or holds other data than ``node`` was computed from (a stale graph)."""
     _check_fresh(node)
-    for i, (parent, grad) in enumerate(zip(node._prev, grads, strict=True)):
+    for i, (parent, grad) in enumerate(zip(node.parents, grads, strict=True)):
         if parent.op is CONSTANT or _is_finite(grad) or _made_of_constants(parent):
             continue
         raise AnomalyError(
             f"backward: the {node.op} node created at {creation_site(node)} gave its input {i} "
-            f"the gradient {_show(grad)}; its inputs were {_values(node._prev)}, its value "
+            f"the gradient {_show(grad)}; its inputs were {_values(node.parents)}, its value "
             f"{_show(node.data)}, the upstream gradient {_show(upstream)}"
         )
 
@@ -218,11 +218,11 @@ def _made_of_constants(node: Value) -> bool:
     only when a gradient is not finite."""
     seen, stack = {node}, [node]
     while stack:
-        for parent in stack.pop()._prev or ():
+        for parent in stack.pop().parents:
             if parent not in seen:
                 seen.add(parent)
                 stack.append(parent)
-    return all(n.op is CONSTANT for n in seen if not n._prev)
+    return all(n.op is CONSTANT for n in seen if n.is_leaf)
 
 
 def _snapshot(parents: Sequence[Value]) -> tuple[Any, ...]:
@@ -234,7 +234,7 @@ def _check_fresh(node: Value) -> None:
     before = _INPUTS.get(node)
     if before is None:  # made outside the mode: nothing to compare with
         return
-    for i, (parent, old) in enumerate(zip(node._prev, before)):
+    for i, (parent, old) in enumerate(zip(node.parents, before)):
         new = parent.data
         if new is old or (type(new) is type(old) and np.array_equal(new, old, equal_nan=True)):
             continue

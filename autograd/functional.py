@@ -23,7 +23,7 @@ import numpy as np
 from autograd.anomaly import building_derivatives, check_gradients, is_anomaly_enabled
 from autograd.grad_mode import enable_grad
 from autograd.ops import OPS
-from autograd.value import CONSTANT, Value, _node, _seed_like, sum_over_batch, topological_order
+from autograd.value import CONSTANT, Value, _node, _seed_like, refuse_stale, sum_over_batch, topological_order
 
 __all__ = ["grad", "value_and_grad", "jacobian", "hessian", "gradients"]
 
@@ -218,14 +218,16 @@ def gradients(root: Value, wrt: Sequence[Value], seed: Any = None, create_graph:
     """
     _check_gradients_args(root, wrt)
     order = topological_order(root)
+    refuse_stale(order)
     grads: dict[Value, Any] = {}
     if create_graph:
         with enable_grad(), building_derivatives():
             grads[root] = _graph_seed(root, seed)
-            _accumulate(order, grads, set(wrt), lambda node: node, lambda node: node._prev)
+            _accumulate(order, grads, set(wrt), lambda node: node, lambda node: node.parents)
     else:
         grads[root] = _seed_like(root.data, seed)
-        _accumulate(order, grads, set(wrt), lambda node: node.data, lambda node: [p.data for p in node._prev])
+        inputs_of = lambda node: [p.data for p in node.parents]  # noqa: E731
+        _accumulate(order, grads, set(wrt), lambda node: node.data, inputs_of)
     return [grads.get(x, 0.0) for x in wrt]
 
 
@@ -257,7 +259,7 @@ def _accumulate(
     """
     check = is_anomaly_enabled()
     for node in reversed(order):
-        if not node._prev:
+        if node.is_leaf:
             continue
         g = grads.get(node) if node in keep else grads.pop(node, None)
         if g is None:
@@ -266,7 +268,7 @@ def _accumulate(
         if check:
             check_gradients(node, g, local)
         batched = type(node.data) is np.ndarray
-        for parent, grad in zip(node._prev, local):
+        for parent, grad in zip(node.parents, local):
             if batched and type(parent.data) is not np.ndarray:
                 grad = sum_over_batch(grad)
             grads[parent] = grads[parent] + grad if parent in grads else grad

@@ -66,16 +66,16 @@ def _bool(self: Value) -> bool:
 
 
 def _reduce_ex(self: Value, protocol: Any) -> tuple[Any, ...]:
-    if not self._prev:
+    if self.is_leaf:
         return (_rebuild, ([_record(self, {})],))
     order = topological_order(self)
     index = {node: i for i, node in enumerate(order)}
-    records = [node if not node._prev else _record(node, index) for node in order]
+    records = [node if node.is_leaf else _record(node, index) for node in order]
     return (_rebuild, (records,))
 
 
 def _record(node: Value, index: dict[Value, int]) -> Record:
-    return (node.data, node.grad, node.label, node.op, tuple(index[p] for p in node._prev))
+    return (node.data, node.grad, node.label, node.op, tuple(index[p] for p in node.parents))
 
 
 def _rebuild(records: list[Record | Value]) -> Value:
@@ -94,7 +94,7 @@ def _rebuild(records: list[Record | Value]) -> Value:
 def _deepcopy(self: Value, memo: dict[int, Any]) -> Value:
     for node in topological_order(self):
         if id(node) not in memo:
-            twin = _node(copy.deepcopy(node.data, memo), node.op, tuple(memo[id(p)] for p in node._prev))
+            twin = _node(copy.deepcopy(node.data, memo), node.op, tuple(memo[id(p)] for p in node.parents))
             twin.grad, twin.label = copy.deepcopy(node.grad, memo), node.label
             memo[id(node)] = twin
     copied: Value = memo[id(self)]

@@ -41,11 +41,15 @@ import numpy as np
 from autograd.grad_mode import _Switched
 from autograd.ops import OPS, Op
 from autograd.rule_expressions import MAX_WRITTEN_ARGS, define, expression
-from autograd.value import Hooks, Value, _lift, _result, chain_rule
+from autograd.value import Hooks, Value, _lift, _result, _Writes, chain_rule
 
 __all__ = ["enable", "disable", "disabled", "is_enabled"]
 
 _GENERATED_NAMESPACE = {"ndarray": np.ndarray, "chain_rule": chain_rule}
+
+
+# Where a node keeps its parents (see ``Value.__slots__``): the first two in slots, more in a tuple.
+_PARENT_SLOTS = {1: "node._a", 2: "node._a, node._b"}
 
 
 def _make_step(op: Op, n_inputs: int) -> Callable[[Value], None]:
@@ -53,23 +57,23 @@ def _make_step(op: Op, n_inputs: int) -> Callable[[Value], None]:
     parents = [f"p{k}" for k in range(n_inputs)]
     lines = [
         "def step(node):",
-        "    if type(node.data) is ndarray:",  # batched nodes sum over the batch: the core does it
+        "    if type(node._data) is ndarray:",  # batched nodes sum over the batch: the core does it
         "        return chain_rule(node)",
         "    g = node.grad",
-        f"    {', '.join(parents)}, = node._prev",
+        f"    {', '.join(parents)} = {_PARENT_SLOTS.get(n_inputs, 'node._many')}",
     ]
     template = expression(op.vjp, n_inputs + 2)
     if isinstance(template, list) and len(template) == n_inputs:
         joined = "\n".join(template)
         if "{1}" in joined:
-            lines.append("    out = node.data")
-        lines += [f"    x{k} = p{k}.data" for k in range(n_inputs) if f"{{{k + 2}}}" in joined]
+            lines.append("    out = node._data")
+        lines += [f"    x{k} = p{k}._data" for k in range(n_inputs) if f"{{{k + 2}}}" in joined]
         names = ["g", "out", *[f"x{k}" for k in range(n_inputs)]]
         lines += [f"    p{k}.grad += {part.format(*names)}" for k, part in enumerate(template)]
     else:  # not arithmetic alone: call the rule, without a list of inputs or a loop
         grads = [f"t{k}" for k in range(n_inputs)]
-        inputs = ", ".join(f"{p}.data" for p in parents)
-        lines.append(f"    {', '.join(grads)}, = vjp(g, node.data, {inputs})")
+        inputs = ", ".join(f"{p}._data" for p in parents)
+        lines.append(f"    {', '.join(grads)}, = vjp(g, node._data, {inputs})")
         lines += [f"    p{k}.grad += t{k}" for k in range(n_inputs)]
     step: Callable[[Value], None] = define(
         lines, "step", f"step for {op.name}", {**_GENERATED_NAMESPACE, "vjp": op.vjp}
@@ -85,7 +89,7 @@ def _make_forward(op: Op, n_inputs: int) -> Callable[[tuple[Value, ...]], Any] |
     if not isinstance(template, str):
         return None
     parents = [f"p{k}" for k in range(n_inputs)]
-    body = template.format(*[f"{p}.data" for p in parents])
+    body = template.format(*[f"{p}._data" for p in parents])
     lines = ["def forward(parents):", f"    {', '.join(parents)}, = parents", f"    return {body}"]
     forward: Callable[[tuple[Value, ...]], Any] = define(lines, "forward", f"forward for {op.name}")
     return forward
@@ -124,7 +128,7 @@ def _nary_step(op: Op) -> Callable[[Value], None]:
     steps = _ByWidth(_make_step, op)
 
     def step(node: Value) -> None:
-        (steps[len(node._prev)] or chain_rule)(node)
+        (steps[len(node.parents)] or chain_rule)(node)
 
     return step
 
@@ -136,8 +140,8 @@ def _nary_forward(op: Op) -> Callable[[tuple[Value, ...]], Any]:
     def forward(parents: tuple[Value, ...]) -> Any:
         n = len(parents)
         written = forwards[n]
-        if written is None or (scalar_only and type(parents[n // 2].data) is np.ndarray):
-            return rule(*[p.data for p in parents])
+        if written is None or (scalar_only and type(parents[n // 2]._data) is np.ndarray):
+            return rule(*[p._data for p in parents])
         return written(parents)
 
     return forward
@@ -172,7 +176,7 @@ def _make_method(method: str, op: Op, reflected: bool) -> Callable[..., Any]:
     binary = op.name in _BINARY.values()
     inputs = (["other", "self"] if reflected else ["self", "other"]) if binary else ["self"]
     template = expression(op.forward, len(inputs))
-    data = [f"{name}.data" for name in inputs]
+    data = [f"{name}._data" for name in inputs]
     forward = template.format(*data) if isinstance(template, str) else f"forward({', '.join(data)})"
     lines = [f"def {method}({'self, other' if binary else 'self'}):"]
     if binary:
@@ -183,19 +187,21 @@ def _make_method(method: str, op: Op, reflected: bool) -> Callable[..., Any]:
             "            return NotImplemented",
         ]
     lines += [
-        f"    parents = ({', '.join(inputs)},)",
         "    try:",
         f"        data = {forward}",
         "    except Exception:  # the core's own method raises it, with the core's message",
         f"        return plain({'self, other' if binary else 'self'})",
         "    if switched.off or hooks.on_new_node is not None or type(data) is ndarray:",
-        "        return result(data, OP, parents)  # no_grad somewhere, anomaly mode, or a batch",
+        f"        return result(data, OP, ({', '.join(inputs)},))  # no_grad, anomaly mode, or a batch",
         "    node = new(Value)",
-        "    node.data = data",
+        "    node._data = data",
         "    node.grad = 0.0",
         '    node.label = ""',
         "    node.op = OP",
-        "    node._prev = parents",
+        f"    node._a = {inputs[0]}",
+        f"    node._b = {inputs[1] if binary else None}",
+        "    node._many = ()",
+        "    node._stamp = writes.count",
         "    return node",
     ]
     namespace = {
@@ -206,6 +212,7 @@ def _make_method(method: str, op: Op, reflected: bool) -> Callable[..., Any]:
         "new": object.__new__,
         "switched": _Switched,
         "hooks": Hooks,
+        "writes": _Writes,
         "OP": op,
         "forward": op.forward,
         "plain": _PLAIN_METHODS[method],

@@ -13,9 +13,10 @@ written out as its expression, found by running it on symbols
 called as a function. Either way the program makes the same float operations in the same
 order as the node walk.
 
-Both programs keep the usual meaning: ``forward`` writes each node's ``.data``; ``backward``
-writes each op node's ``.grad`` and adds to each leaf's ``.grad``, in the same order of float
-additions as :func:`~autograd.backward`, so the numbers are the same to the last bit.
+Both programs keep the usual meaning: ``forward`` writes each node's data (and stamps it as
+written, as ``Value.data``'s setter does); ``backward`` writes each op node's ``.grad`` and
+adds to each leaf's ``.grad``, in the same order of float additions as
+:func:`~autograd.backward`, so the numbers are the same to the last bit.
 
 A big graph is written in parts. CPython compiles a function in time that grows faster than
 its length (as one function, a sum of 60,000 leaves took 24 s and a million edges ran ten
@@ -46,14 +47,15 @@ Example:
     >>> x = Value(3.0, label="x")
     >>> print(Tape(x * x + x).source)
     def forward():
-        v0 = n0.data  # x
+        v0 = n0._data  # x
         # every leaf must still hold a float, or the tape walks the nodes instead
         if type(v0) is not float:
             return NOT_SCALAR
+        stamp = writes.count
         v1 = v0 * v0  # mul
-        n1.data = v1
+        n1._data = v1; n1._stamp = stamp
         v2 = v1 + v0  # add
-        n2.data = v2
+        n2._data = v2; n2._stamp = stamp
         return v2
     <BLANKLINE>
     def backward(seed):
@@ -63,7 +65,7 @@ Example:
         g1 = g2
         a0 += g2
         n1.grad = g1  # mul
-        v0 = n0.data
+        v0 = n0._data
         a0 += g1 * v0
         a0 += g1 * v0
         n0.grad = a0  # x
@@ -77,7 +79,7 @@ from collections.abc import Callable
 from typing import Any
 
 from autograd.rule_expressions import MAX_WRITTEN_ARGS, define, expression
-from autograd.value import CONSTANT, Value
+from autograd.value import CONSTANT, Value, _Writes
 
 __all__ = ["NOT_SCALAR", "PART_LINES", "StraightLine", "compile_scalar_graph"]
 
@@ -92,6 +94,7 @@ PART_LINES = 8_000
 
 _GENERATED_NAME = re.compile(r"[vgatn]\d+|(forward|backward)_\d+")
 _RESERVED = {"seed", "type", "float", "forward", "backward", "NOT_SCALAR", "make", "nodes", "functions"}
+_RESERVED |= {"stamp", "writes"}  # the forward's names for the write count
 
 
 class StraightLine:
@@ -126,9 +129,9 @@ def compile_scalar_graph(order: list[Value], root: Value) -> StraightLine:
         >>> x.grad
         8.0
     """
-    if not root._prev:
+    if root.is_leaf:
         raise ValueError("compile_scalar_graph: the root is a leaf; there is no op to write out")
-    chunks = _split([node for node in order if node._prev], PART_LINES)
+    chunks = _split([node for node in order if not node.is_leaf], PART_LINES)
     single = len(chunks) == 1
     writer = _Writer(order, root)
     forwards = [
@@ -162,8 +165,8 @@ def _split(ops: list[Value], lines: int) -> list[list[Value]]:
             size, seen = 0, set[Value]()
         chunks[-1].append(node)
         seen.add(node)
-        size += len(node._prev) + 3
-        for parent in node._prev:
+        size += len(node.parents) + 3
+        for parent in node.parents:
             if parent not in seen:
                 seen.add(parent)
                 size += 3
@@ -198,15 +201,17 @@ class _Writer:
     def forward(self, ops: list[Value], name: str) -> _Part:
         index, self.rules.used = self.index, {}
         inside = {index[node] for node in ops}
-        outside = sorted({index[p] for node in ops for p in node._prev} - inside)
+        outside = sorted({index[p] for node in ops for p in node.parents} - inside)
         lines = [f"def {name}():"]
-        lines += [f"    v{j} = n{j}.data{_comment(self.order[j])}" for j in outside]
-        lines += _leaf_check([j for j in outside if not self.order[j]._prev])
+        lines += [f"    v{j} = n{j}._data{_comment(self.order[j])}" for j in outside]
+        lines += _leaf_check([j for j in outside if self.order[j].is_leaf])
+        # Each node written is stamped as written now (``Value.data``'s setter does the same).
+        lines.append("    stamp = writes.count")
         for node in ops:
             i = index[node]
-            inputs = [f"v{index[p]}" for p in node._prev]
+            inputs = [f"v{index[p]}" for p in node.parents]
             lines.append(f"    v{i} = {self.rules.forward(node, inputs)}{_comment(node, op=True)}")
-            lines.append(f"    n{i}.data = v{i}")
+            lines.append(f"    n{i}._data = v{i}; n{i}._stamp = stamp")
         if ops[-1] is self.root:
             lines.append(f"    return v{index[self.root]}")
         return _Part(name, lines, self.rules.used)
@@ -216,9 +221,9 @@ class _Writer:
         a node's data is read (``v*``) just before its first use."""
         index, order, self.rules.used = self.index, self.order, {}
         inside = {index[node] for node in ops}
-        parents = {index[p] for node in ops for p in node._prev}
-        leaves = sorted(j for j in parents if not order[j]._prev)
-        handed_on = sorted(j for j in parents - inside if order[j]._prev)  # made by earlier parts
+        parents = {index[p] for node in ops for p in node.parents}
+        leaves = sorted(j for j in parents if order[j].is_leaf)
+        handed_on = sorted(j for j in parents - inside if not order[j].is_leaf)  # made by earlier parts
         carried = sorted(
             j for j in parents | inside if order[j] in self.started and order[j] is not self.root
         )
@@ -238,22 +243,22 @@ class _Writer:
         """The lines that hand ``node``'s gradient to its inputs."""
         i = self.index[node]
         lines = [f"    n{i}.grad = g{i}{_comment(node, op=True)}"]
-        data = [i, *[self.index[p] for p in node._prev]]  # the nodes whose data the rule may read
+        data = [i, *[self.index[p] for p in node.parents]]  # the nodes whose data the rule may read
         template = self.rules.vjp_template(node)
         used = data if template is None else [j for k, j in enumerate(data, 1) if f"{{{k}}}" in template]
         for j in used:
             if j not in loaded:
                 loaded.add(j)
-                lines.append(f"    v{j} = n{j}.data")
+                lines.append(f"    v{j} = n{j}._data")
         arguments = [f"g{i}", *[f"v{j}" for j in data]]
         pushed = None if template is None else template.format(*arguments).split("\n")
         if pushed is None:  # the rule is called: its gradients arrive as t0, t1, ...
-            pushed = [f"t{k}" for k in range(len(node._prev))]
+            pushed = [f"t{k}" for k in range(len(node.parents))]
             targets = f"({pushed[0]},)" if len(pushed) == 1 else ", ".join(pushed)
             lines.append(f"    {targets} = {self.rules.name(node, 'vjp')}({', '.join(arguments)})")
-        for parent, gradient in zip(node._prev, pushed):
+        for parent, gradient in zip(node.parents, pushed):
             j = self.index[parent]
-            if not parent._prev:
+            if parent.is_leaf:
                 lines.append(f"    a{j} += {gradient}")
             elif parent in self.started:
                 lines.append(f"    g{j} += {gradient}")
@@ -300,8 +305,8 @@ class _Rules:
     def vjp_template(self, node: Value) -> str | None:
         """The vjp's gradients as templates (one per input, ``{0}`` the node's gradient, ``{1}``
         its data, ``{2}``... its inputs' data), joined by newlines; ``None`` if it must be called."""
-        template = _template(node, "vjp", len(node._prev) + 2)
-        if isinstance(template, list) and len(template) == len(node._prev):
+        template = _template(node, "vjp", len(node.parents) + 2)
+        if isinstance(template, list) and len(template) == len(node.parents):
             return "\n".join(template)
         return None
 
@@ -339,7 +344,7 @@ def _build_part(
     """Compile one part's two functions. The nodes they touch and the rules they call become
     their closure variables: the fastest names Python has after locals."""
     nodes = {node: index[node] for node in ops}
-    nodes.update((p, index[p]) for node in ops for p in node._prev)
+    nodes.update((p, index[p]) for node in ops for p in node.parents)
     ordered = sorted(nodes, key=nodes.__getitem__)
     functions = {**forward.functions, **backward.functions}
     lines = [
@@ -354,7 +359,8 @@ def _build_part(
         for line in text.split("\n")
     ]
     lines.append(f"    return {forward.name}, {backward.name}")
-    make = define(lines, "make", f"straight-line tape, part {k}", {"NOT_SCALAR": NOT_SCALAR})
+    namespace = {"NOT_SCALAR": NOT_SCALAR, "writes": _Writes}
+    make = define(lines, "make", f"straight-line tape, part {k}", namespace)
     pair: tuple[Callable[..., Any], Callable[..., Any]] = make(ordered, list(functions.values()))
     return pair
 

@@ -47,7 +47,7 @@ import numpy as np
 from autograd.anomaly import check_replayed, is_anomaly_enabled
 from autograd.op_rules import different_batch_sizes
 from autograd.straight_line import NOT_SCALAR, StraightLine, compile_scalar_graph
-from autograd.value import Value, _check_data, backpropagate, topological_order
+from autograd.value import Value, _check_data, _Writes, backpropagate, refuse_stale, topological_order
 
 __all__ = ["Tape", "STRAIGHT_LINE_EDGES", "STRAIGHT_LINE_MAX_EDGES"]
 
@@ -78,7 +78,7 @@ class Tape:
             ``STRAIGHT_LINE_MAX_EDGES`` edges.
     """
 
-    __slots__ = ("root", "order", "_ops", "_program", "_wanted", "_leaves_scalar", "_sizes")
+    __slots__ = ("root", "order", "_ops", "_program", "_wanted", "_leaves_scalar", "_sizes", "_fresh")
 
     def __init__(self, root: Value, straight_line: bool | None = None) -> None:
         if not isinstance(root, Value):
@@ -87,17 +87,17 @@ class Tape:
             raise TypeError(f"Tape: straight_line must be True, False or None, got {straight_line!r}")
         self.root = root
         self.order = topological_order(root)
-        self._ops = [node for node in self.order if node._prev]  # the nodes an op made, in order
+        self._ops = [node for node in self.order if not node.is_leaf]  # the nodes an op made, in order
         # Each leaf's batch size (None: a float). It is part of what was recorded: ``mean``
         # divided by it, and an op may have met it.
-        self._sizes = {node: _size(node.data) for node in self.order if not node._prev}
+        self._sizes = {node: _size(node.data) for node in self.order if node.is_leaf}
         scalar = all(type(node.data) is float for node in self.order)
         if straight_line and not scalar:
             kinds = sorted({type(node.data).__name__ for node in self.order} - {"float"})
             raise ValueError(
                 f"Tape(straight_line=True) needs a graph of floats; this one holds {', '.join(kinds)}"
             )
-        edges = sum(len(node._prev) for node in self._ops)
+        edges = sum(len(node.parents) for node in self._ops)
         if straight_line and edges > STRAIGHT_LINE_MAX_EDGES:
             raise ValueError(
                 f"Tape(straight_line=True): the graph has {edges:,} edges, more than"
@@ -109,6 +109,7 @@ class Tape:
         self._wanted = straight_line and scalar and bool(self._ops)
         self._program: StraightLine | None = None  # written on first use: recording stays cheap
         self._leaves_scalar = True  # the leaves held floats at recording / at the last forward
+        self._fresh = _Writes.count  # no data written since: the nodes match their inputs
 
     @property
     def source(self) -> str | None:
@@ -124,20 +125,25 @@ class Tape:
             out = program.forward()
             self._leaves_scalar = out is not NOT_SCALAR
             if self._leaves_scalar:
+                self._fresh = _Writes.count
                 return out
         batched = self._check_leaves()
+        stamp = _Writes.count  # each node is stamped as written now, as ``Value.data``'s setter does
         for node in self._ops:
             op = node.op
             if not (batched or check) and op.fast_forward is not None:  # type: ignore[union-attr]
                 # the speed layer's forward (a ``dot``'s written out): the same bits, no list
-                node.data = op.fast_forward(node._prev)  # type: ignore[union-attr]
+                node._data = op.fast_forward(node.parents)  # type: ignore[union-attr]
+                node._stamp = stamp
                 continue
-            inputs = [p.data for p in node._prev]
+            inputs = [p._data for p in node.parents]
             if batched:
                 _check_batch_sizes(node, inputs)
-            node.data = op.forward(*inputs)  # type: ignore[union-attr]
+            node._data = op.forward(*inputs)  # type: ignore[union-attr]
+            node._stamp = stamp
             if check:
                 check_replayed(node)
+        self._fresh = _Writes.count
         return self.root.data
 
     def _check_leaves(self) -> bool:
@@ -145,7 +151,7 @@ class Tape:
         float32 array; a 2-D array refused), and the recorded batch sizes; True if batched."""
         batched = False
         for leaf, size in self._sizes.items():
-            if size is None and type(leaf.data) is float:  # the common case: nothing to check
+            if size is None and type(leaf._data) is float:  # the common case: nothing to check
                 continue
             name = f" {leaf.label!r}" if leaf.label else ""
             if type(leaf.data) is not float:
@@ -164,7 +170,11 @@ class Tape:
         return batched
 
     def backward(self, seed: Any = None) -> None:
-        """``root.backward(seed)`` along the recorded order (leaves accumulate, as usual)."""
+        """``root.backward(seed)`` along the recorded order (leaves accumulate, as usual).
+        Raises ``RuntimeError`` if a leaf's data changed since the last :meth:`forward`."""
+        if self._fresh != _Writes.count:  # some data was written since: not necessarily ours
+            refuse_stale(self.order)
+            self._fresh = _Writes.count
         program = self._straight_line()
         if (
             program is not None

@@ -25,7 +25,8 @@ from autograd.grad_mode import _mode
 from autograd.op_rules import different_batch_sizes
 from autograd.ops import CONSTANT, OPS, Op
 
-__all__ = ["Value", "apply_op", "topological_order", "backward", "backpropagate", "Hooks", "CONSTANT"]
+__all__ = ["Value", "apply_op", "topological_order", "backward", "backpropagate", "refuse_stale"]
+__all__ += ["Hooks", "CONSTANT"]
 
 Number = Union[int, float, np.integer, np.floating]
 Operand = Union["Value", int, float, np.integer, np.floating, np.ndarray]
@@ -33,6 +34,13 @@ Operand = Union["Value", int, float, np.integer, np.floating, np.ndarray]
 _ndarray = np.ndarray
 _ADD, _SUB, _MUL, _DIV, _NEG, _POW = (OPS[n] for n in ("add", "sub", "mul", "div", "neg", "pow"))
 _BATCH_SUM = OPS["batch_sum"]
+
+
+class _Writes:
+    """How many times some ``Value``'s data was written: nodes are stamped with this count when
+    made and when written, so that backward can refuse a graph whose inputs changed since."""
+
+    count = 0
 
 
 class Hooks:
@@ -69,11 +77,14 @@ def _check_data(data: Any) -> float | np.ndarray:
 def _node(data: Any, op: Op | None, parents: tuple[Value, ...]) -> Value:
     """A new node, without re-validating ``data`` (the hot path)."""
     node = object.__new__(Value)
-    node.data = data
+    node._data = data
     node.grad = 0.0
     node.label = ""
     node.op = op
-    node._prev = parents
+    node._a = parents[0] if parents else None
+    node._b = parents[1] if len(parents) > 1 else None
+    node._many = parents if len(parents) > 2 else ()
+    node._stamp = _Writes.count
     return node
 
 
@@ -90,14 +101,14 @@ def _result(data: Any, op: Op, parents: tuple[Value, ...]) -> Value:
 def apply_op(op: Op, parents: tuple[Value, ...]) -> Value:
     """The node for ``op`` applied to ``parents`` (how to use an op you registered yourself)."""
     fast = op.fast_forward
-    return _result(fast(parents) if fast else op.forward(*[p.data for p in parents]), op, parents)
+    return _result(fast(parents) if fast else op.forward(*[p._data for p in parents]), op, parents)
 
 
 def _check_batch_sizes(data: np.ndarray, op: Op, parents: tuple[Value, ...]) -> None:
     """Refuse batched values of different sizes: numpy would stretch a 1-sample batch over an
     n-sample one, and its gradient would come back with n entries instead of 1."""
     for parent in parents:
-        if type(parent.data) is _ndarray and parent.data.shape != data.shape:
+        if type(parent._data) is _ndarray and parent._data.shape != data.shape:
             raise different_batch_sizes(op.name, {len(p.data) for p in parents if type(p.data) is _ndarray})
 
 
@@ -142,31 +153,51 @@ class Value:
         (6.0, Op('pow'))
     """
 
-    __slots__ = ("data", "grad", "label", "op", "_prev", "__weakref__")
+    # The first two parents sit in slots ``_a`` and ``_b`` (``None`` if absent) and an op with
+    # more keeps all of them in ``_many``: then a node is one object for Python's garbage
+    # collector to track, not two (a node and a tuple), which halves its work.
+    __slots__ = ("_data", "grad", "label", "op", "_a", "_b", "_many", "_stamp", "__weakref__")
     __array_ufunc__ = None  # make numpy hand ``array <op> Value`` back to our reflected operators
 
-    data: Any
+    _data: Any
     grad: Any
     label: str
     op: Op | None
-    _prev: tuple[Value, ...]
+    _a: Value | None
+    _b: Value | None
+    _many: tuple[Value, ...]
+    _stamp: int
 
     def __init__(self, data: Number | np.ndarray, label: str = "") -> None:
-        self.data = _check_data(data)
+        self._data = _check_data(data)
         self.grad = 0.0
         self.label = str(label)
-        self.op = None
-        self._prev = ()
+        self.op = self._a = self._b = None
+        self._many = ()
+        self._stamp = _Writes.count
+
+    @property
+    def data(self) -> Any:
+        """The forward value: a float, or a float64 array with one entry per sample."""
+        return self._data
+
+    @data.setter
+    def data(self, new: Any) -> None:
+        self._data = new
+        _Writes.count += 1
+        self._stamp = _Writes.count
 
     @property
     def parents(self) -> tuple[Value, ...]:
         """The op's inputs, in order (``a + a`` has the same parent twice)."""
-        return self._prev
+        if self._many or self._a is None:
+            return self._many
+        return (self._a,) if self._b is None else (self._a, self._b)
 
     @property
     def is_leaf(self) -> bool:
         """True for a node no op made (a parameter, an input or a constant)."""
-        return not self._prev
+        return self._a is None
 
     def backward(self, seed: Any = None) -> None:
         """Backpropagate from this node: add d(self)/d(leaf) * seed to every leaf's ``grad``.
@@ -190,13 +221,13 @@ class Value:
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        op = f", op={self.op.name!r}" if self._prev and self.op else ""
+        op = f", op={self.op.name!r}" if self._a is not None and self.op else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label}{op})"
 
     # --- applying ops: every method dispatches into the op table ----------------------------
 
     def _unary(self, op: Op) -> Value:
-        return _result(op.forward(self.data), op, (self,))
+        return _result(op.forward(self._data), op, (self,))
 
     def _binary(self, op: Op, other: Any, reflected: bool = False) -> Value:
         other = other if type(other) is Value else _lift(other)
@@ -204,9 +235,9 @@ class Value:
             return NotImplemented
         a, b = (other, self) if reflected else (self, other)
         try:
-            return _result(op.forward(a.data, b.data), op, (a, b))
+            return _result(op.forward(a._data, b._data), op, (a, b))
         except ValueError:  # numpy's "could not be broadcast" for 2 and 3 samples: say it clearly
-            _check_batch_sizes(a.data if type(a.data) is _ndarray else b.data, op, (a, b))
+            _check_batch_sizes(a._data if type(a._data) is _ndarray else b._data, op, (a, b))
             raise
 
     # fmt: off
@@ -298,16 +329,16 @@ def topological_order(root: Value) -> list[Value]:
     """
     order: list[Value] = []
     seen = {root}
-    stack = [(root, iter(root._prev))]
+    stack = [(root, iter(root.parents))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:
             if parent not in seen:
                 seen.add(parent)
-                if not parent._prev:  # a leaf has nothing to wait for: place it now
+                if parent._a is None:  # a leaf has nothing to wait for: place it now
                     order.append(parent)
                     continue
-                stack.append((parent, iter(parent._prev)))
+                stack.append((parent, iter(parent.parents)))
                 break
         else:
             stack.pop()
@@ -324,13 +355,18 @@ def backpropagate(root: Value, order: list[Value], seed: Any = None) -> None:
     """The backward pass along a topological ``order`` of ``root``'s graph (leaves may be left
     out: they only receive). Each node's step runs once its gradient is complete: every node
     that uses it comes later in ``order`` and has pushed its share already."""
+    oldest = _Writes.count
     for node in order:
-        if node._prev:
+        if node._a is not None:
             node.grad = 0.0
-    root.grad += _seed_like(root.data, seed)
+            if node._stamp < oldest:
+                oldest = node._stamp
+    if oldest != _Writes.count:  # some data was written since this graph began: check it
+        refuse_stale(order)
+    root.grad += _seed_like(root._data, seed)
     after_step = Hooks.after_step
     for node in reversed(order):
-        if node._prev:
+        if node._a is not None:
             step = node.op.fast_step or chain_rule  # type: ignore[union-attr]
             step(node)
             if after_step is not None:
@@ -340,13 +376,28 @@ def backpropagate(root: Value, order: list[Value], seed: Any = None) -> None:
 def chain_rule(node: Value) -> None:
     """One step of the backward pass: each parent's gradient grows by the node's gradient times
     the local derivative (the op's ``vjp`` computes both products at once)."""
-    parents = node._prev
-    grads = node.op.vjp(node.grad, node.data, *[p.data for p in parents])  # type: ignore[union-attr]
-    batched = type(node.data) is _ndarray
+    parents = node.parents
+    grads = node.op.vjp(node.grad, node._data, *[p._data for p in parents])  # type: ignore[union-attr]
+    batched = type(node._data) is _ndarray
     for parent, grad in zip(parents, grads):
-        if batched and type(parent.data) is not _ndarray:
+        if batched and type(parent._data) is not _ndarray:
             grad = sum_over_batch(grad)
         parent.grad += grad
+
+
+def refuse_stale(order: list[Value]) -> None:
+    """Raise ``RuntimeError`` if a node's input in ``order`` was written after the node was
+    made: backward would mix the node's old data with the input's new data (PyTorch refuses
+    too). A graph is bound to its data: build it again, or replay it with a ``Tape``."""
+    for node in order:
+        for parent in node.parents:
+            if parent._stamp > node._stamp:
+                name = repr(parent.label) if parent.label else f"a {parent.op or 'leaf'} value"
+                raise RuntimeError(
+                    f"backward: the data of {name} changed after the graph used it (its {node.op} "
+                    "node has the old numbers); build the graph again from the new data, or "
+                    "record it once with Tape and replay it (tape.forward(), tape.backward())"
+                )
 
 
 def sum_over_batch(grad: Any) -> Any:

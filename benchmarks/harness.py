@@ -203,10 +203,11 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
 
 
 def count_nodes(root: Any) -> int:
-    """How many nodes the graph of ``root`` has (chainrule's or micrograd's: both keep ``_prev``)."""
+    """How many nodes the graph of ``root`` has (chainrule's ``parents`` or micrograd's ``_prev``)."""
     seen, stack = {root}, [root]
     while stack:
-        for parent in stack.pop()._prev:
+        node = stack.pop()
+        for parent in node.parents if hasattr(node, "parents") else node._prev:
             if parent not in seen:
                 seen.add(parent)
                 stack.append(parent)
