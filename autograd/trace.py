@@ -219,10 +219,11 @@ class Traced:
         fn: the function.
         key: the extra part of the cache key, ``key(*args)``, or ``None``.
         straight_line: passed to each :class:`~autograd.Tape`.
-        check_reads: when to watch a recording for reads that freeze data
-            (:class:`FrozenDataWarning`): ``"first"`` (the first recording of this function:
-            later shapes run the same lines), ``"every"`` recording, or ``"never"``. Watching
-            makes a recording about three times slower (each ``.data`` read is checked).
+        check_reads: which recordings are watched for reads that freeze data
+            (:class:`FrozenDataWarning`): ``"every"`` one (the default), the ``"first"`` of
+            this function only (later shapes usually run the same lines), or ``"never"``.
+            Watching costs little (chainrule's own rules do not read through ``.data``): a
+            Python-level check per ``.data`` read of the function's own code.
     """
 
     def __init__(
@@ -230,7 +231,7 @@ class Traced:
         fn: Callable[..., Value],
         key: Callable[..., Hashable] | None = None,
         straight_line: bool | None = None,
-        check_reads: str = "first",
+        check_reads: str = "every",
     ) -> None:
         if check_reads not in _CHECKS:
             raise ValueError(
@@ -248,7 +249,7 @@ class Traced:
             self._arg_names = []
         self._recordings: dict[Hashable, _Recording] = {}
         self._last: _Recording | None = None
-        self._recorded = False  # whether a recording has run (check_reads="first")
+        self._recorded = False  # whether a recording has run (for check_reads="first")
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args: Any) -> Value:
@@ -318,7 +319,7 @@ def trace(
     *,
     key: Callable[..., Hashable] | None = None,
     straight_line: bool | None = None,
-    check_reads: str = "first",
+    check_reads: str = "every",
 ) -> Any:
     """Record ``fn``'s graph once per structure of its arguments (and ``key(*args)``), replay it after.
 
@@ -333,7 +334,7 @@ def trace(
             for what the graph depends on beyond the arguments' shapes (a value that decides
             control flow, say).
         straight_line: passed to each :class:`~autograd.Tape` (``None``: by size).
-        check_reads: ``"first"`` (default), ``"every"`` or ``"never"``: which recordings are
+        check_reads: ``"every"`` (default), ``"first"`` or ``"never"``: which recordings are
             watched for reads that freeze data (see :class:`Traced`).
 
     Raises:

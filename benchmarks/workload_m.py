@@ -399,7 +399,7 @@ def run(rounds: int = 3) -> Section:
         ),
         "",
         f"Replay's compile cost: {n_recorded} of its {REPLAY_STEPS} steps recorded a new length (the",
-        "graph built once, watched for reads of `.data` the first time, and kept as a `Tape`):",
+        "graph built once, watched for reads of `.data`, and kept as a `Tape`):",
         f"{fmt_time(median(recording))} a step for those (median over rounds), "
         f"{fmt_time(median(replaying))} for the steps that replayed.",
     ]
