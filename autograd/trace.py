@@ -213,7 +213,8 @@ class Traced:
     Made by :func:`trace`; see the module's documentation for what is data and what is
     structure. Calling it returns the recorded root ``Value`` with the new data (the same
     object on every call of one key: its data changes on the next such call, as a tape's
-    root does). Not thread-safe: give each thread its own.
+    root does). Each shape's graph stays in memory until :meth:`clear`. Not thread-safe: give
+    each thread its own.
 
     Attributes:
         fn: the function.
@@ -275,7 +276,6 @@ class Traced:
             placeholder.label = f"{self._name} input {i}"
         bound = iter(placeholders)
         watch = self.check_reads == "every" or (self.check_reads == "first" and not self._recorded)
-        self._recorded = True
         with warn_data_reads(f"trace({self._name})") if watch else contextlib.nullcontext():
             root = self.fn(*[_bind(arg, bound) for arg in args])
         if not isinstance(root, Value):
@@ -283,6 +283,7 @@ class Traced:
                 f"trace({self._name}): the function must return a Value, got {type(root).__name__}"
             )
         recording = self._recordings[cache_key] = _Recording(Tape(root, self.straight_line), placeholders)
+        self._recorded = True
         return recording
 
     def _where(self, i: int) -> str:
