@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.op_rules import data
+from autograd.op_rules import data, different_batch_sizes
 from autograd.ops import register_op
 from autograd.value import Operand, Value, _lift, apply_op
 
@@ -67,6 +67,9 @@ def _gather(index: Any, *values: Any) -> Any:
     if type(k) is int:
         return values[k]
     # A batched index: each sample takes its own value (a float stands for every sample).
+    sizes = {len(v) for v in (*values, k) if type(v) is _ndarray}
+    if len(sizes) > 1:
+        raise different_batch_sizes("gather", sizes)
     columns = np.stack(np.broadcast_arrays(*values, k)[:-1])
     return columns[k, np.arange(len(k))]
 
@@ -142,6 +145,9 @@ def _logsumexp(*values: Any) -> Any:
 
 
 def _logsumexp_batch(values: Sequence[Any]) -> Any:
+    sizes = {len(v) for v in values if type(v) is _ndarray}
+    if len(sizes) > 1:
+        raise different_batch_sizes("logsumexp", sizes)
     stacked = np.stack(np.broadcast_arrays(*values))
     top = stacked.max(axis=0)  # NaN if a sample has one
     finite = np.isfinite(top)

@@ -196,3 +196,11 @@ def test_gather_and_logsumexp_under_no_grad_make_plain_values():
     with no_grad():
         out = logsumexp([Value(0.0), Value(0.0)]) + gather([Value(4.0)], 0)
     assert out.is_leaf and out.data == pytest.approx(4.0 + math.log(2))
+
+
+def test_batches_of_different_sizes_are_refused_by_name():
+    two, three = Value(np.array([0.0, 1.0])), Value(np.array([0.0, 1.0, 2.0]))
+    with pytest.raises(ValueError, match="logsumexp: batched values of different sizes meet"):
+        logsumexp([two, three])
+    with pytest.raises(ValueError, match="gather: batched values of different sizes meet"):
+        gather([three, 1.0], Value(np.array([0.0, 1.0])))
