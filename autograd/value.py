@@ -3,20 +3,12 @@
 The engine's core, with the op table (:mod:`autograd.ops`) and grad mode. Read it top to
 bottom: making nodes, the ``Value`` class, then :func:`topological_order` and
 :func:`backpropagate`. Speed-ups, anomaly checks, tapes and pictures plug in from outside.
-
-Example:
-    >>> from autograd import Value
-    >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
-    >>> c = a * b + a.exp()
-    >>> c.backward()
-    >>> round(a.grad, 6), b.grad          # dc/da = b + e^a, dc/db = a
-    (10.389056, 2.0)
 """
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Union
 
 import numpy as np
@@ -25,8 +17,7 @@ from autograd.grad_mode import _mode
 from autograd.op_rules import different_batch_sizes
 from autograd.ops import CONSTANT, OPS, Op
 
-__all__ = ["Value", "apply_op", "topological_order", "backward", "backpropagate", "refuse_stale"]
-__all__ += ["Hooks", "CONSTANT"]
+__all__ = ["Value", "apply_op", "topological_order", "backward", "backpropagate", "refuse_stale", "Hooks"]
 
 Number = Union[int, float, np.integer, np.floating]
 Operand = Union["Value", int, float, np.integer, np.floating, np.ndarray]
@@ -37,10 +28,7 @@ _BATCH_SUM = OPS["batch_sum"]
 
 
 class _Writes:
-    """How many times some ``Value``'s data was written: nodes are stamped with this count when
-    made and when written, so that backward can refuse a graph whose inputs changed since."""
-
-    count = 0
+    count = 0  # writes to any Value's data; a node is stamped with it when made and when written
 
 
 class Hooks:
@@ -145,6 +133,11 @@ class Value:
     Raises ``TypeError`` if ``data`` is not a real number or a 1-D numeric array, and
     ``ValueError`` for an empty array.
 
+    Operators ``+ - * / **`` and unary ``-``, ``abs()``; methods ``exp`` (``OverflowError``
+    past ~e**709.78), ``log`` (``ValueError`` at <= 0), ``sqrt`` (``ValueError`` below 0;
+    sqrt'(0) = inf), ``tanh``, ``sigmoid`` and ``softplus`` (no overflow for any input),
+    ``relu`` and ``abs`` (derivative 0 at 0), ``sin``, ``cos`` (radians), ``sum``, ``mean``.
+
     Example:
         >>> x = Value(3.0, label="x")
         >>> y = x ** 2
@@ -159,21 +152,14 @@ class Value:
     __slots__ = ("_data", "grad", "label", "op", "_a", "_b", "_many", "_stamp", "__weakref__")
     __array_ufunc__ = None  # make numpy hand ``array <op> Value`` back to our reflected operators
 
-    _data: Any
-    grad: Any
-    label: str
-    op: Op | None
-    _a: Value | None
-    _b: Value | None
-    _many: tuple[Value, ...]
-    _stamp: int
-
     def __init__(self, data: Number | np.ndarray, label: str = "") -> None:
-        self._data = _check_data(data)
-        self.grad = 0.0
+        self._data: Any = _check_data(data)
+        self.grad: Any = 0.0
         self.label = str(label)
-        self.op = self._a = self._b = None
-        self._many = ()
+        self.op: Op | None = None
+        self._a: Value | None = None
+        self._b: Value | None = None
+        self._many: tuple[Value, ...] = ()
         self._stamp = _Writes.count
 
     @property
@@ -254,6 +240,17 @@ class Value:
     def __neg__(self) -> Value: return self._unary(_NEG)
     def __pos__(self) -> Value: return self
     def __abs__(self) -> Value: return self._unary(OPS["abs"])
+    # Functions of one value (the class docstring lists what each does at its edges).
+    def exp(self) -> Value: return self._unary(OPS["exp"])
+    def log(self) -> Value: return self._unary(OPS["log"])
+    def sqrt(self) -> Value: return self._unary(OPS["sqrt"])
+    def tanh(self) -> Value: return self._unary(OPS["tanh"])
+    def sigmoid(self) -> Value: return self._unary(OPS["sigmoid"])
+    def softplus(self) -> Value: return self._unary(OPS["softplus"])
+    def relu(self) -> Value: return self._unary(OPS["relu"])
+    def abs(self) -> Value: return self._unary(OPS["abs"])
+    def sin(self) -> Value: return self._unary(OPS["sin"])
+    def cos(self) -> Value: return self._unary(OPS["cos"])
 
     # Comparisons look at the data only (they are not differentiable); ``==`` stays identity
     # so that values can live in sets and dicts.
@@ -262,48 +259,6 @@ class Value:
     def __gt__(self, other: Any) -> Any: return self.data > _plain(other)
     def __ge__(self, other: Any) -> Any: return self.data >= _plain(other)
     # fmt: on
-
-    __hash__ = object.__hash__
-
-    def exp(self) -> Value:
-        """e ** self. Raises ``OverflowError`` past the float range (~e**709.78)."""
-        return self._unary(OPS["exp"])
-
-    def log(self) -> Value:
-        """Natural logarithm. Raises ``ValueError`` for inputs <= 0."""
-        return self._unary(OPS["log"])
-
-    def sqrt(self) -> Value:
-        """Square root. Raises ``ValueError`` for negative inputs; sqrt'(0) is +inf."""
-        return self._unary(OPS["sqrt"])
-
-    def tanh(self) -> Value:
-        """Hyperbolic tangent."""
-        return self._unary(OPS["tanh"])
-
-    def sigmoid(self) -> Value:
-        """1 / (1 + e ** -self), computed without overflow for any input."""
-        return self._unary(OPS["sigmoid"])
-
-    def softplus(self) -> Value:
-        """log(1 + e ** self), computed without overflow for any input."""
-        return self._unary(OPS["softplus"])
-
-    def relu(self) -> Value:
-        """max(self, 0); its derivative at 0 is 0."""
-        return self._unary(OPS["relu"])
-
-    def abs(self) -> Value:
-        """|self|; its derivative at 0 is 0."""
-        return self._unary(OPS["abs"])
-
-    def sin(self) -> Value:
-        """Sine (radians)."""
-        return self._unary(OPS["sin"])
-
-    def cos(self) -> Value:
-        """Cosine (radians)."""
-        return self._unary(OPS["cos"])
 
     def sum(self) -> Value:
         """Sum over the samples of a batched value (a scalar value is returned unchanged)."""
@@ -328,8 +283,8 @@ def topological_order(root: Value) -> list[Value]:
     parents' order, so it is the same on every run.
     """
     order: list[Value] = []
-    seen = {root}
-    stack = [(root, iter(root.parents))]
+    seen: set[Any] = {root, None}  # None: the absent second input of a one-input op
+    stack: list[tuple[Value, Iterator[Any]]] = [(root, iter(root._many or (root._a, root._b)))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:
@@ -338,7 +293,7 @@ def topological_order(root: Value) -> list[Value]:
                 if parent._a is None:  # a leaf has nothing to wait for: place it now
                     order.append(parent)
                     continue
-                stack.append((parent, iter(parent.parents)))
+                stack.append((parent, iter(parent._many or (parent._a, parent._b))))
                 break
         else:
             stack.pop()
@@ -392,12 +347,8 @@ def refuse_stale(order: list[Value]) -> None:
     for node in order:
         for parent in node.parents:
             if parent._stamp > node._stamp:
-                name = repr(parent.label) if parent.label else f"a {parent.op or 'leaf'} value"
-                raise RuntimeError(
-                    f"backward: the data of {name} changed after the graph used it (its {node.op} "
-                    "node has the old numbers); build the graph again from the new data, or "
-                    "record it once with Tape and replay it (tape.forward(), tape.backward())"
-                )
+                raise RuntimeError(f"backward: the data of {parent!r} changed after the {node.op} node "
+                                   "used it: build the graph again, or replay it with a Tape")  # fmt: skip
 
 
 def sum_over_batch(grad: Any) -> Any:

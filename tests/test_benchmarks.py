@@ -16,7 +16,15 @@ def losses_of(make_step, steps, X, y):
 
 
 @pytest.mark.parametrize(
-    "peer", ["chainrule", "chainrule-tape", "chainrule-straight-line", "chainrule-batched", "torch"]
+    "peer",
+    [
+        "chainrule",
+        "chainrule-tape",
+        "chainrule-straight-line",
+        "chainrule-batched",
+        "chainrule-batched-as-written",
+        "torch",
+    ],
 )
 def test_workload_a_peers_follow_micrograds_losses(peer):
     X, y = workload_a.data(16)

@@ -128,7 +128,7 @@ def test_backward_refuses_a_graph_whose_leaf_changed_after_it_was_built() -> Non
     x = Value(2.0, label="x")
     y = x * x.exp()
     x.data = 3.0
-    with pytest.raises(RuntimeError, match="data of 'x' changed after the graph used it.*Tape"):
+    with pytest.raises(RuntimeError, match="data of .*label=.x.* changed after the exp node used it.*Tape"):
         y.backward()
     with pytest.raises(RuntimeError, match="changed after"):
         gradients(y, [x])
@@ -142,7 +142,7 @@ def test_a_changed_interior_value_is_stale_for_the_nodes_that_used_it() -> None:
     h = x * 3.0
     y = h.exp()
     h.data = 0.0
-    with pytest.raises(RuntimeError, match="a mul value changed"):
+    with pytest.raises(RuntimeError, match="op=.mul.*changed after the exp node"):
         y.backward()
 
 
