@@ -3,15 +3,19 @@
 Inside the context every new node remembers where in *your* code it was created (frames in
 ``autograd/`` and ``nn/`` are skipped). The forward pass raises :class:`AnomalyError` at the
 first op whose result is NaN or infinite; ``backward`` (and ``gradients``/``grad``) raise at
-the first node whose rule produces a NaN or infinite gradient for one of its inputs, and at
-the first node whose inputs' data changed after it was computed (a stale graph: rebuild it,
-or replay it with a ``Tape``). The message names the op, its input values and the line that
-created the node.
+the first node whose rule produces a NaN gradient for one of its inputs or an infinite one
+for a leaf, and at the first node whose inputs' data changed after it was computed (a stale
+graph: rebuild it, or replay it with a ``Tape``). An infinite gradient inside the graph is
+let through, because a kink below may select it away: ``sqrt(relu(x))`` at 0 sends ``inf``
+into relu and a correct 0 into ``x`` (as in PyTorch, whose anomaly mode checks for NaN);
+when it does reach a leaf, the message names the node that made it. The message names the
+op, its input values and the line that created the node.
 
 It plugs into the core's :class:`~autograd.value.Hooks` while the context is active: the
 backward pass is the normal one, with a check after each node's step. Outside the context
 nothing is recorded or checked. The mode is per thread, like grad mode. Gradients flowing
-into constants, or into nodes made of constants only, are not checked: ``x ** 2`` for a
+into constants, into values made under ``no_grad`` (which PyTorch sends no gradient), or
+into nodes made of those only, are not checked: ``x ** 2`` for a
 negative ``x`` gives its exponent a NaN gradient by design (log of a negative base), and in a
 Hessian that exponent is ``2 - 1``; it goes nowhere.
 
@@ -84,6 +88,11 @@ _SITES: weakref.WeakKeyDictionary[Value, str] = weakref.WeakKeyDictionary()
 # The inputs' data each node was computed from (arrays copied): a backward step whose inputs
 # changed since then would mix old and new numbers (a stale graph), and raises instead.
 _INPUTS: weakref.WeakKeyDictionary[Value, tuple[Any, ...]] = weakref.WeakKeyDictionary()
+# Values an op made under ``no_grad`` while the mode was on: numbers the graph cannot see, like
+# constants (PyTorch computes no gradient for them).
+_DETACHED: weakref.WeakSet[Value] = weakref.WeakSet()
+# Interior nodes that received an infinite gradient (let through), and the node that sent it.
+_INFINITE_FROM: weakref.WeakKeyDictionary[Value, Value] = weakref.WeakKeyDictionary()
 
 
 def is_anomaly_enabled() -> bool:
@@ -175,6 +184,8 @@ def _on_new_node(node: Value, op: Any, parents: Sequence[Value]) -> None:
         return
     site = _user_site()
     _SITES[node] = site
+    if node.op is None:  # an op under no_grad made a plain leaf
+        _DETACHED.add(node)
     _INPUTS[node] = _snapshot(parents)
     if not _mode.differentiating and not _is_finite(node.data):
         raise AnomalyError(f"forward: {op} gave {_show(node.data)} from inputs {_values(parents)}, at {site}")
@@ -199,30 +210,53 @@ def check_replayed(node: Value) -> None:
 
 
 def check_gradients(node: Value, upstream: Any, grads: Sequence[Any]) -> None:
-    """Raise :class:`AnomalyError` if one of ``node``'s inputs got a NaN or infinite gradient,
-    or holds other data than ``node`` was computed from (a stale graph)."""
+    """Raise :class:`AnomalyError` if one of ``node``'s inputs got a NaN gradient (or, for a
+    leaf, an infinite one), or holds other data than ``node`` was computed from (a stale graph)."""
     _check_fresh(node)
     for i, (parent, grad) in enumerate(zip(node.parents, grads, strict=True)):
-        if parent.op is CONSTANT or _is_finite(grad) or _made_of_constants(parent):
+        if _is_finite(grad) or _detached(parent):
             continue
+        if not parent.is_leaf and not _has_nan(grad):  # a kink below may select it away
+            _INFINITE_FROM[parent] = node
+            continue
+        if _made_of_constants(parent):
+            continue
+        origin = node
+        while origin in _INFINITE_FROM:  # up the consumers to where the infinity was made
+            origin = _INFINITE_FROM[origin]
+        came = (
+            ""
+            if origin is node
+            else f" (the infinity came down from the {origin.op} node created at {creation_site(origin)})"
+        )
         raise AnomalyError(
             f"backward: the {node.op} node created at {creation_site(node)} gave its input {i} "
             f"the gradient {_show(grad)}; its inputs were {_values(node.parents)}, its value "
-            f"{_show(node.data)}, the upstream gradient {_show(upstream)}"
+            f"{_show(node.data)}, the upstream gradient {_show(upstream)}{came}"
         )
 
 
 def _made_of_constants(node: Value) -> bool:
-    """True if no leaf but constants feeds ``node`` (``b - 1``, the exponent in the derivative
-    of ``x ** b``): a gradient reaching it goes nowhere, so a NaN there is no anomaly. Walked
-    only when a gradient is not finite."""
+    """True if no leaf but constants (or no_grad values) feeds ``node`` (``b - 1``, the
+    exponent in the derivative of ``x ** b``): a gradient reaching it goes nowhere, so a NaN
+    there is no anomaly. Walked only when a gradient is not finite."""
     seen, stack = {node}, [node]
     while stack:
         for parent in stack.pop().parents:
             if parent not in seen:
                 seen.add(parent)
                 stack.append(parent)
-    return all(n.op is CONSTANT for n in seen if n.is_leaf)
+    return all(_detached(n) for n in seen if n.is_leaf)
+
+
+def _detached(node: Value) -> bool:
+    """A number the graph cannot see: a constant, or a value an op made under ``no_grad``."""
+    return node.op is CONSTANT or node in _DETACHED
+
+
+def _has_nan(x: Any) -> bool:
+    x = data(x)
+    return math.isnan(x) if type(x) is float else bool(np.any(np.isnan(x)))
 
 
 def _snapshot(parents: Sequence[Value]) -> tuple[Any, ...]:

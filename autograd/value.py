@@ -8,7 +8,7 @@ bottom: making nodes, the ``Value`` class, then :func:`topological_order` and
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, Union
 
 import numpy as np
@@ -25,6 +25,7 @@ Operand = Union["Value", int, float, np.integer, np.floating, np.ndarray]
 _ndarray = np.ndarray
 _ADD, _SUB, _MUL, _DIV, _NEG, _POW = (OPS[n] for n in ("add", "sub", "mul", "div", "neg", "pow"))
 _BATCH_SUM = OPS["batch_sum"]
+_PLACE = object()  # topological_order's marker: the node below it is placed when it comes off
 
 
 class _Writes:
@@ -32,9 +33,8 @@ class _Writes:
 
 
 class Hooks:
-    """Where a debugging layer plugs into the core (anomaly mode sets these while active):
-    ``on_new_node(node, op, parents)`` runs for every node an op makes, ``after_step(node)``
-    after each node's step of the backward pass. (Speed-ups plug into each ``Op``.)"""
+    """Where a debugging layer plugs in (anomaly mode, while active): ``on_new_node(node, op,
+    parents)`` runs for every node an op makes, ``after_step(node)`` after each backward step."""
 
     on_new_node: Callable[[Value, Op, tuple[Value, ...]], None] | None = None
     after_step: Callable[[Value], None] | None = None
@@ -123,7 +123,6 @@ class Value:
         label: a name used in ``repr`` and in graph pictures.
 
     Attributes:
-        data: the forward value.
         grad: d(root)/d(self) after ``root.backward()``; leaves accumulate over calls (reset
             with ``zero_grad``), interior nodes are recomputed by each ``backward``.
         label: the name given at creation.
@@ -277,27 +276,27 @@ def _plain(x: Any) -> Any:
 
 
 def topological_order(root: Value) -> list[Value]:
-    """Every node that ``root`` depends on, inputs before the ops that use them, root last.
-
-    Iterative depth-first search (a chain of a million nodes is fine); the order follows the
-    parents' order, so it is the same on every run.
-    """
+    """Every node that ``root`` depends on, inputs before the ops that use them, root last: an
+    iterative depth-first search (a chain of a million nodes is fine), the same on every run."""
     order: list[Value] = []
-    seen: set[Any] = {root, None}  # None: the absent second input of a one-input op
-    stack: list[tuple[Value, Iterator[Any]]] = [(root, iter(root._many or (root._a, root._b)))]
+    seen = set()
+    stack: list[Any] = [root]  # nodes to visit; an op node's inputs go above it and its marker
     while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent not in seen:
-                seen.add(parent)
-                if parent._a is None:  # a leaf has nothing to wait for: place it now
-                    order.append(parent)
-                    continue
-                stack.append((parent, iter(parent._many or (parent._a, parent._b))))
-                break
-        else:
-            stack.pop()
-            order.append(node)
+        node = stack.pop()
+        if node is _PLACE:  # every input of the node below the marker is placed by now
+            order.append(stack.pop())
+        elif node not in seen:
+            seen.add(node)
+            if node._a is None:  # a leaf has nothing to wait for: place it now
+                order.append(node)
+                continue
+            stack += (node, _PLACE)
+            if node._many:  # inputs pushed last first, so that the first is visited first
+                stack += node._many[::-1]
+            else:
+                if node._b is not None:
+                    stack.append(node._b)
+                stack.append(node._a)
     return order
 
 
@@ -341,9 +340,8 @@ def chain_rule(node: Value) -> None:
 
 
 def refuse_stale(order: list[Value]) -> None:
-    """Raise ``RuntimeError`` if a node's input in ``order`` was written after the node was
-    made: backward would mix the node's old data with the input's new data (PyTorch refuses
-    too). A graph is bound to its data: build it again, or replay it with a ``Tape``."""
+    """Raise ``RuntimeError`` if a node's input in ``order`` was written after the node was made:
+    backward would mix old and new data. Build the graph again, or replay it with a ``Tape``."""
     for node in order:
         for parent in node.parents:
             if parent._stamp > node._stamp:

@@ -186,3 +186,24 @@ def test_a_node_made_inside_nn_points_at_the_users_line_and_the_nn_line():
     assert message.startswith("forward: dot gave inf from inputs (1e+308, 1e+308, 10.0, 1.0), at")
     assert f"at {site} in test_a_node_made_inside_nn" in message
     assert "(via " in message and "nn/layers.py" in message
+
+
+def test_a_gradient_into_a_value_made_under_no_grad_is_no_anomaly():
+    # PyTorch sends no gradient to a tensor made under no_grad; here it is a number the graph
+    # cannot see, like a constant, so its infinite gradient (sqrt'(0)) goes nowhere.
+    x = Value(0.0)
+    with detect_anomaly():
+        with no_grad():
+            y = abs(x)
+        z = y.sqrt() + x
+        z.backward()
+    assert x.grad == 1.0
+
+
+def test_an_infinity_that_reaches_a_leaf_names_the_node_that_made_it():
+    x = Value(0.0, label="x")
+    with detect_anomaly(), pytest.raises(AnomalyError) as caught:
+        ((x * 1.0).sqrt()).backward()
+    message = str(caught.value)
+    assert "the mul node" in message and "gradient inf" in message
+    assert "came down from the sqrt node created at" in message and "test_anomaly.py" in message
