@@ -23,7 +23,9 @@ from autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from autograd.gradcheck import gradcheck, numeric_grad
 from autograd.nary import dot, sum_values
 from autograd.ops import OPS, Op, register_op
+from autograd.selection import gather, logsumexp
 from autograd.tape import Tape
+from autograd.trace import FrozenDataWarning, Traced, trace, warn_data_reads
 from autograd.value import Value, apply_op, backward, topological_order
 from autograd.viz import draw_dot, draw_graph
 
@@ -34,6 +36,8 @@ __all__ = [
     "Value",
     "dot",
     "sum_values",
+    "gather",
+    "logsumexp",
     "apply_op",
     "backward",
     "gradients",
@@ -56,4 +60,8 @@ __all__ = [
     "draw_dot",
     "explain",
     "Tape",
+    "trace",
+    "Traced",
+    "FrozenDataWarning",
+    "warn_data_reads",
 ]

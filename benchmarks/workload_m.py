@@ -44,9 +44,13 @@ from benchmarks.harness import (
 from benchmarks.variants import apply_edits, load, replace_class
 
 PROGRAM = ROOT / "benchmarks" / "names_gpt.py"
-PEERS = ["minimal", "chainrule", "chainrule-idioms", "micrograd", "torch"]
+PEERS = ["minimal", "chainrule", "chainrule-idioms", "chainrule-replay", "micrograd", "torch"]
 WARMUP, STEPS = 2, 12
 MICROGRAD_STEPS = 2  # about 3 s a step: its mean is compared with the others' over the same steps
+# The replay peer runs steps 1-100 with no warm-up: its recordings (one per length of name) are
+# part of its time. The minimal class runs the same 100 steps, so every peer is compared with it
+# over the steps both ran.
+REPLAY_STEPS = 100
 DROP_IN = "from autograd import Value"
 
 # The lines a chainrule user rewrites, with why each is faster (the README's porting recipe).
@@ -74,6 +78,52 @@ IDIOMS: list[tuple[str, str, str]] = [
         "attention output: weights . values",
     ),
     ("return sum(losses) / n", "return sum_values(losses) / n", "the mean over positions"),
+]
+
+# The replay peer: the idioms, plus these edits (applied in this order after IDIOMS). The loss
+# of one name becomes a traced function of its token ids, recorded once per length and replayed.
+REPLAY_IMPORT = "from autograd import Value, dot, gather, logsumexp, sum_values, trace"
+REPLAY: list[tuple[str, str, str]] = [
+    (
+        "top = max(v.data for v in logits)",
+        "top = logsumexp(logits)",
+        "the softmax's shift computed by an op, so a replay recomputes it (a max read from `.data` "
+        "would be frozen into the recording); with it, exp(v - top) is already the softmax",
+    ),
+    ("\n    total = sum_values(exps)", "", "no denominator: it is 1"),
+    ("return [e / total for e in exps]", "return exps", "the probabilities themselves"),
+    (
+        'zip(weights["tokens"][token], weights["positions"][pos])',
+        'zip(zip(*weights["tokens"]), weights["positions"][pos])',
+        "the embedding row chosen by the token id as data: each column of the table, ...",
+    ),
+    ("[t + p for t, p in", "[gather(t, token) + p for t, p in", "... one `gather` node per column"),
+    (
+        "    tokens = [END] + [encode[c] for c in name] + [END]\n    n = min(",
+        "    n = min(",
+        "the tokens are the traced function's argument (below)",
+    ),
+    (
+        "def loss_of(name):",
+        "def loss_of(name):\n"
+        "    tokens = [END] + [encode[c] for c in name] + [END]\n"
+        "    return loss_of_tokens(tokens[: block_size + 1])\n\n\n"
+        "@trace\n"
+        "def loss_of_tokens(tokens):",
+        "the loss of a list of token ids, recorded once per length (the key `trace` takes by "
+        "default: the arguments' shapes) and replayed for every other name of that length",
+    ),
+    (
+        "probs = softmax(next_token_logits(tokens[pos], pos, keys, values))",
+        "logits = next_token_logits(tokens[pos], pos, keys, values)",
+        "cross-entropy from the logits ...",
+    ),
+    (
+        "losses.append(-probs[tokens[pos + 1]].log())",
+        "losses.append(logsumexp(logits) - gather(logits, tokens[pos + 1]))",
+        "... as logsumexp minus the target's logit, chosen by `gather` (the target is data)",
+    ),
+    ("    loss.backward()", "    loss_of_tokens.backward()", "the backward pass along the replayed tape"),
 ]
 
 # micrograd 0.1.0 has no exp or log: a micrograd user adds them the way its other ops are written.
@@ -116,6 +166,11 @@ def source(peer: str) -> str:
         return apply_edits(
             replace_class(text, "Value", IDIOMS_IMPORT), [(old, new) for old, new, _ in IDIOMS]
         )
+    if peer == "chainrule-replay":
+        idioms = apply_edits(
+            replace_class(text, "Value", REPLAY_IMPORT), [(old, new) for old, new, _ in IDIOMS]
+        )
+        return apply_edits(idioms, [(old, new) for old, new, _ in REPLAY])
     raise ValueError(f"unknown peer {peer!r}; known: {', '.join(PEERS)}")
 
 
@@ -197,6 +252,7 @@ PARENTS: dict[str, Callable[[Any], Any]] = {
     "minimal": lambda v: v._children,
     "chainrule": lambda v: v.parents,
     "chainrule-idioms": lambda v: v.parents,
+    "chainrule-replay": lambda v: v.parents,
 }
 # micrograd builds the minimal class's graph node for node (the same primitives, the same
 # composites): it is not counted again, over names of its own.
@@ -208,8 +264,18 @@ PARENTS: dict[str, Callable[[Any], Any]] = {
 def measure(peer: str, params: dict[str, Any]) -> dict[str, Any]:
     prog = program(peer)
     step = torch_program(prog) if peer == "torch" else prog.train_step
+    recorded: list[bool] = []
+    if peer == "chainrule-replay":  # which steps recorded a new length (compile costs)
+        train_step = step
+
+        def step(k: int) -> Any:
+            before = len(prog.loss_of_tokens)
+            loss = train_step(k)
+            recorded.append(len(prog.loss_of_tokens) > before)
+            return loss
+
     durations, losses = timed(step, warmup=params["warmup"], steps=params["steps"])
-    result: dict[str, Any] = {"durations": durations, "losses": losses}
+    result: dict[str, Any] = {"durations": durations, "losses": losses, "recorded": recorded}
     if params.get("count") and peer in PARENTS:  # the measured steps' graphs, after the timing
         sizes = [
             graph_size(prog.loss_of(prog.names[k % len(prog.names)]), PARENTS[peer])
@@ -218,6 +284,11 @@ def measure(peer: str, params: dict[str, Any]) -> dict[str, Any]:
         result["nodes"] = sum(n for n, _ in sizes) / len(sizes)
         result["edges"] = sum(e for _, e in sizes) / len(sizes)
     return result
+
+
+def _cell(code: str) -> str:
+    """A line (or lines) of code for a table cell."""
+    return "<br>".join(f"`{line.strip()}`" for line in code.split("\n") if line.strip()) or "(removed)"
 
 
 def max_relative_difference(got: list[float], expected: list[float]) -> float:
@@ -229,22 +300,37 @@ def max_relative_difference(got: list[float], expected: list[float]) -> float:
 
 def run(rounds: int = 3) -> Section:
     def params(peer: str, r: int) -> dict[str, Any]:
-        steps = MICROGRAD_STEPS if peer == "micrograd" else STEPS
-        return {"warmup": WARMUP, "steps": steps, "count": r == 0}
+        warmup, steps = (0, REPLAY_STEPS) if peer in ("minimal", "chainrule-replay") else (WARMUP, STEPS)
+        steps = MICROGRAD_STEPS if peer == "micrograd" else steps
+        return {"warmup": warmup, "steps": steps, "count": r == 0}
 
     results = interleaved("workload_m", PEERS, rounds, params)
+    first_step = {peer: params(peer, 0)["warmup"] for peer in PEERS}  # minimal's index of it
 
-    def mean_steps(peer: str, n: int | None = None) -> list[float]:
-        """``peer``'s mean time per step in each round, over its first ``n`` measured steps."""
-        return [statistics.fmean(r["durations"][:n]) for r in results[peer]]
+    def mean_steps(peer: str, first: int = 0, n: int | None = None) -> list[float]:
+        """``peer``'s mean time per step in each round, over ``n`` of its measured steps from
+        the ``first``."""
+        return [
+            statistics.fmean(r["durations"][first : None if n is None else first + n]) for r in results[peer]
+        ]
 
     times = {peer: mean_steps(peer) for peer in PEERS}
     reference = results["minimal"][0]["losses"]
     deviation = {peer: max_relative_difference(rs[0]["losses"], reference) for peer, rs in results.items()}
     speedup = {
-        peer: paired_ratio(mean_steps("minimal", len(results[peer][0]["durations"])), times[peer])
+        peer: paired_ratio(
+            mean_steps("minimal", first_step[peer], len(results[peer][0]["durations"])), times[peer]
+        )
         for peer in PEERS
     }
+    replay = results["chainrule-replay"]
+    recording = [
+        statistics.fmean([d for d, new in zip(r["durations"], r["recorded"]) if new]) for r in replay
+    ]
+    replaying = [
+        statistics.fmean([d for d, new in zip(r["durations"], r["recorded"]) if not new]) for r in replay
+    ]
+    n_recorded = sum(replay[0]["recorded"])
     first = {peer: rs[0] for peer, rs in results.items()}
     rows = [
         [
@@ -266,9 +352,11 @@ def run(rounds: int = 3) -> Section:
         "shifted by a plain-float max, and Adam as plain loops. One step = forward + backward + Adam",
         f"on one name. Each peer trains steps 1-{n_steps} in a fresh process and reports its mean",
         f"time per step over steps {WARMUP + 1}-{n_steps} (micrograd, at seconds a step: steps",
-        f"{WARMUP + 1}-{micrograd_last}, compared with the minimal class's over the same steps): median",
-        f"(and best) over {rounds} interleaved rounds; speed-up: median over rounds of the ratio to",
-        "the minimal class within a round. The garbage collector runs with Python's default",
+        f"{WARMUP + 1}-{micrograd_last}; the replay peer: steps 1-{REPLAY_STEPS}, its recordings",
+        "included): median (and best) over",
+        f"{rounds} interleaved rounds; speed-up: median over rounds of the ratio to the minimal",
+        f"class's time over the same steps within a round (it runs steps 1-{REPLAY_STEPS}).",
+        "The garbage collector runs with Python's default",
         "settings. Nodes / edges: mean per step over the same",
         "names (leaves and constants included; an edge is one input of a node). Last column: the",
         f"largest relative difference between the peer's {n_steps} losses and the minimal class's.",
@@ -276,6 +364,12 @@ def run(rounds: int = 3) -> Section:
         "- `minimal`: the program as written; `chainrule`: its class replaced by",
         "  `from autograd import Value`, nothing else changed;",
         "- `chainrule-idioms`: also the lines below rewritten;",
+        "- `chainrule-replay`: the idioms, plus the edits of the second table below: the loss of a",
+        "  name becomes a function of its token ids traced with `autograd.trace` (recorded once per",
+        "  length of name, replayed for the others), with `gather` for the embedding rows and the",
+        "  targets and `logsumexp` for the softmaxes and the cross-entropy. Its losses differ from",
+        "  the minimal class's in the last bits: `logsumexp` is not the same arithmetic as",
+        "  `exp`/`sum`/`log`, so its last column is not 0 but a few ulp;",
         "- `micrograd`: its class replaced by micrograd 0.1.0's `Value`, given the `exp` and `log`",
         "  it lacks in micrograd's own closure style (it builds the minimal class's graph, node for",
         "  node);",
@@ -296,8 +390,20 @@ def run(rounds: int = 3) -> Section:
                 *[[f"`{old}`", f"`{new}`", why] for old, new, why in IDIOMS],
             ],
         ),
+        "",
+        f"The replay peer's edits, after the idioms (the class `Value` becomes `{REPLAY_IMPORT}`):",
+        "",
+        *table(
+            ["line as written (after the idioms)", "with replay", "why"],
+            [[_cell(old), _cell(new), why] for old, new, why in REPLAY],
+        ),
+        "",
+        f"Replay's compile cost: {n_recorded} of its {REPLAY_STEPS} steps recorded a new length (the",
+        "graph built once, watched for reads of `.data`, and kept as a `Tape`):",
+        f"{fmt_time(median(recording))} a step for those (median over rounds), "
+        f"{fmt_time(median(replaying))} for the steps that replayed.",
     ]
-    drop_in, idioms = speedup["chainrule"], speedup["chainrule-idioms"]
+    drop_in, idioms, replayed = speedup["chainrule"], speedup["chainrule-idioms"], speedup["chainrule-replay"]
     same = deviation["chainrule"]
     targets = [
         Target(
@@ -308,6 +414,12 @@ def run(rounds: int = 3) -> Section:
         ),
         Target(
             "M idioms", ">= 15x the minimal class (`dot` / `sum_values`)", fmt_ratio(idioms), idioms >= 15
+        ),
+        Target(
+            "M replay",
+            f">= 25x the minimal class with replay, recordings included over {REPLAY_STEPS} steps",
+            fmt_ratio(replayed),
+            replayed >= 25,
         ),
         Target(
             "M losses",

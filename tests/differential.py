@@ -10,7 +10,8 @@ What counts as agreement
   and -0.0 are equal); ``ulps`` ops (libm functions) agree within ``FORWARD_ULPS`` ulp or
   ``FORWARD_FLOOR`` absolute (results in the subnormal range, where sigmoid's two stable
   formulas differ); ``reduction`` ops (sum over a batch, a neuron's dot) within ``n * eps *
-  sum |terms|`` (another summation order). NaN equals NaN; infinities must match in sign.
+  sum |terms|`` (another summation order; ``logsumexp``: ``n * eps * (max |x| + |result|)``,
+  a shift, a sum and a log). NaN equals NaN; infinities must match in sign.
 * **Derivatives** (orders 1-3): within ``RTOL[order] * |torch| + ATOL_NOISE * noise +
   SCALE_RTOL * largest + DERIVATIVE_FLOOR``. ``RTOL``: each op's local derivative is within
   a few ulp in both engines and a program of <= 7 ops multiplies <= ~20 of them per path
@@ -157,6 +158,10 @@ def _forward_close(op: str, ours: Any, theirs: Any, operands: list[Any]) -> bool
             scale = np.maximum(np.abs(ours), np.abs(theirs))
         return within(ours, theirs, FORWARD_ULPS * EPS * scale + FORWARD_FLOOR)
     numbers = [numbers_of(o) for o in operands]
+    if op == "logsumexp":  # shift by the max, n exps summed, a log: ulps of the max and the result
+        with np.errstate(invalid="ignore", over="ignore"):
+            scale = np.max(np.abs(np.broadcast_arrays(*numbers)), axis=0) + np.abs(ours)
+        return within(ours, theirs, 2 * (len(numbers) + 1) * EPS * scale + FORWARD_FLOOR)
     if op == "batch_sum":
         terms = [np.abs(numbers[0])]
     else:  # dot: w_i * x_i, and the bias

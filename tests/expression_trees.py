@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from autograd import Value, dot, sum_values
+from autograd import Value, dot, logsumexp, sum_values
 
 __all__ = [
     "Backend",
@@ -97,6 +97,7 @@ VALUE_BACKEND = Backend(
         "div": operator.truediv,
         "pow": operator.pow,
         "sum": sum_values,
+        "logsumexp": logsumexp,
         "dot": dot,
     },
     lift=Value,
@@ -162,8 +163,8 @@ def evaluate(tree: tuple, xs: Sequence[Any], backend: Backend, trace: Trace | No
                 b = lifted(b)  # Value ** Value, the case micrograd lacks
                 trace.zero_exponent |= bool(np.any(backend.numbers(b) == 0))
             return record(ops[kind](a, b))  # two constants: plain float arithmetic
-        if kind == "sum":
-            return record(ops["sum"]([lifted(walk(child)) for child in args[0]]))
+        if kind in ("sum", "logsumexp"):
+            return record(ops[kind]([lifted(walk(child)) for child in args[0]]))
         if kind == "dot":
             pairs, bias = args
             weights = [lifted(walk(w)) for w, _ in pairs]
@@ -188,7 +189,9 @@ def trees(n_vars: int, max_leaves: int = 8) -> st.SearchStrategy[tuple]:
             st.tuples(st.sampled_from(BINARY), children, children),
             st.tuples(st.just("powi"), st.sampled_from(INTEGER_POWERS), children),
             st.tuples(st.just("rpow"), st.sampled_from(NUMBER_BASES), children),
-            st.tuples(st.just("sum"), st.lists(children, min_size=1, max_size=4).map(tuple)),
+            st.tuples(
+                st.sampled_from(["sum", "logsumexp"]), st.lists(children, min_size=1, max_size=4).map(tuple)
+            ),
             st.tuples(
                 st.just("dot"),
                 st.lists(st.tuples(children, children), min_size=1, max_size=3).map(tuple),
@@ -204,5 +207,6 @@ def example_of_every_kind() -> list[tuple]:
     x, y = ("var", 0), ("var", 1)
     examples: list[tuple] = [(kind, x) for kind in UNARY]
     examples += [(kind, x, y) for kind in BINARY]
-    examples += [("powi", 2, x), ("rpow", 2.0, x), ("sum", (x, y)), ("dot", ((x, y),), x)]
+    examples += [("powi", 2, x), ("rpow", 2.0, x), ("sum", (x, y)), ("logsumexp", (x, y))]
+    examples += [("dot", ((x, y),), x)]
     return examples

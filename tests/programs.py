@@ -36,7 +36,17 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from autograd import Value, detect_anomaly, dot, enable_grad, no_grad, sum_values, value_and_grad
+from autograd import (
+    Value,
+    detect_anomaly,
+    dot,
+    enable_grad,
+    gather,
+    logsumexp,
+    no_grad,
+    sum_values,
+    value_and_grad,
+)
 
 __all__ = [
     "EPS",
@@ -90,6 +100,19 @@ def _our_dot(*args: Any) -> Any:
     return dot(list(args[:n]), list(args[n : 2 * n]), args[-1] if len(args) % 2 else None)
 
 
+def _our_gather(*xs: Any) -> Any:
+    # The index is the operands' middle: a number (data-dependent indices: tests/test_selection.py).
+    return gather(list(xs), len(xs) // 2)
+
+
+def _torch_gather(*xs: Any) -> Any:
+    return _tensor_of(xs[len(xs) // 2]).clone()
+
+
+def _torch_logsumexp(*xs: Any) -> Any:
+    return torch.logsumexp(torch.stack(torch.broadcast_tensors(*[_tensor_of(x) for x in xs])), 0)
+
+
 def _torch_softplus(t: Any) -> Any:
     # Above its threshold F.softplus returns x itself; at the default 20 that slope 1 is off by
     # e**-20 ~ 2e-9, at 40 the exact slope already rounds to 1. (logaddexp(x, 0), the other
@@ -136,6 +159,8 @@ TWINS: dict[str, Twin] = {
     "identity": Twin("unary", _identity_node, lambda t: t.clone() if t.ndim == 0 else t, "exact"),
     "sum": Twin("nary", lambda *xs: sum_values(xs), _torch_sum, "exact"),
     "dot": Twin("dot", _our_dot, _torch_dot, "reduction"),
+    "gather": Twin("nary", _our_gather, _torch_gather, "exact"),
+    "logsumexp": Twin("nary", lambda *xs: logsumexp(xs), _torch_logsumexp, "reduction"),
     "exp": Twin("unary", Value.exp, torch.exp, "ulps"),
     "log": Twin("unary", Value.log, torch.log, "ulps"),
     # numpy's vectorised sqrt is not always correctly rounded (sqrt(pi): 1 ulp low): not exact.

@@ -70,6 +70,7 @@ TORCH_BACKEND = Backend(
         "div": operator.truediv,
         "pow": operator.pow,
         "sum": lambda terms: torch.stack(terms).sum(),
+        "logsumexp": lambda terms: torch.logsumexp(torch.stack(terms), 0),
         "dot": _torch_dot,
     },
     lift=_tensor,

@@ -133,7 +133,10 @@ def test_workload_m_drop_in_gives_the_minimal_class_losses(minimal_losses):
 
 
 @pytest.mark.usefixtures("global_random_state")
-@pytest.mark.parametrize("peer, tolerance", [("chainrule-idioms", 1e-12), ("torch", 1e-9)])
+# chainrule-replay: logsumexp is not exp/sum/log's arithmetic, but agrees to a few ulp
+@pytest.mark.parametrize(
+    "peer, tolerance", [("chainrule-idioms", 1e-12), ("chainrule-replay", 1e-12), ("torch", 1e-9)]
+)
 def test_workload_m_other_peers_follow_the_minimal_class(minimal_losses, peer, tolerance):
     from benchmarks import workload_m
 
@@ -204,3 +207,22 @@ def test_micrograds_demo_with_imports_switched_gives_micrograds_losses():
     # one step of micrograd takes seconds: the updated weights stand in for the next losses
     updated = [p.data for p in micrograd.model.parameters()]
     assert [p.data for p in chainrule.model.parameters()] == pytest.approx(updated, rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.usefixtures("global_random_state")
+def test_workload_m_replay_peer_records_once_per_length_without_freezing_data():
+    import warnings
+
+    from benchmarks import workload_m
+
+    replay, minimal = workload_m.program("chainrule-replay"), workload_m.program("minimal")
+    names = replay.names
+    length = len(names[0])
+    same = next(k for k in range(1, len(names)) if len(names[k]) == length and names[k] != names[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a FrozenDataWarning would fail: no .data read is left
+        first = replay.loss_of(names[0])
+        assert len(replay.loss_of_tokens) == 1
+        again = replay.loss_of(names[same])  # a replay of the same recording, new token ids
+    assert again is first and len(replay.loss_of_tokens) == 1
+    assert again.data == pytest.approx(minimal.loss_of(names[same]).data, rel=1e-12, abs=0)

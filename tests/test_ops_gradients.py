@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -40,6 +41,7 @@ from autograd import (
     gradcheck,
     gradients,
     hessian,
+    logsumexp,
     numeric_grad,
     sum_values,
     value_and_grad,
@@ -91,12 +93,19 @@ CASES: dict[str, OpCase] = {
     # kinks at 0: explicit tests below
     "relu": OpCase(lambda a: a.relu(), (away_from_zero(10),), lambda a: max(a, 0.0)),
     "abs": OpCase(lambda a: abs(a), (away_from_zero(10),), abs),
+    # n-ary, here with three inputs (more: tests/test_selection.py)
+    "logsumexp": OpCase(
+        lambda a, b, c: logsumexp([a, b, c]),
+        (floats(-30, 30), floats(-30, 30), floats(-30, 30)),
+        lambda *xs: float(sum(Decimal(x).exp() for x in xs).ln()),  # 28 digits: no cancellation
+    ),
 }
 
 TESTED_SEPARATELY = {
     "identity": "internal: the fresh leaf grad() makes for a traced Value; every nested grad uses it",
     "sum": "n-ary: test_sum_values_* below",
     "dot": "n-ary: test_dot_* below",
+    "gather": "its index is an integer, not a differentiable input: tests/test_selection.py",
     "batch_sum": "reduces a batch to a scalar: test_batch_sum_* below",
 }
 

@@ -16,11 +16,22 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import OPS, AnomalyError, Value, apply_op, detect_anomaly, dot, speed, sum_values
+from autograd import (
+    OPS,
+    AnomalyError,
+    Value,
+    apply_op,
+    detect_anomaly,
+    dot,
+    gather,
+    logsumexp,
+    speed,
+    sum_values,
+)
 
 UNARY = ("neg", "exp", "log", "sqrt", "softplus", "tanh", "sigmoid", "sin", "cos", "relu", "abs", "identity")
 BINARY = ("add", "sub", "mul", "div", "pow")
-NARY = ("sum", "dot")
+NARY = ("sum", "dot", "logsumexp", "gather")
 EVERY_OP = (*UNARY, *BINARY, *NARY, "batch_sum")
 SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 3.0, -2.5]
 
@@ -60,6 +71,10 @@ def build(program: list[Any], leaves: list[Value]) -> tuple[list[Value], Value]:
             node = OPERATORS[name](a, b)
         elif name == "sum":
             node = sum_values(args)
+        elif name == "logsumexp":
+            node = logsumexp(args)
+        elif name == "gather":
+            node = gather(args, gather_index(picks[0], len(args), args, constant is not None))
         elif name == "dot":
             half = max(1, len(args) // 2)
             node = dot(args[:half], (args[half:] + args)[:half], constant)
@@ -68,6 +83,15 @@ def build(program: list[Any], leaves: list[Value]) -> tuple[list[Value], Value]:
         nodes.append(node)
     root = nodes[-1]
     return nodes, root.sum()
+
+
+def gather_index(pick: int, n: int, args: list[Value], per_sample: bool) -> Any:
+    """An index into ``n`` values: a number, or (sometimes) a ``Value`` leaf holding one, per
+    sample when a value is batched."""
+    sizes = [len(a.data) for a in args if isinstance(a.data, np.ndarray)]
+    if not per_sample:
+        return pick % n
+    return Value(np.array([(pick + s) % n for s in range(sizes[0])]) if sizes else pick % n)
 
 
 def bits(x: Any) -> Any:
