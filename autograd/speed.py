@@ -126,11 +126,39 @@ def _n_inputs(op: Op) -> int | None:
 
 def _nary_step(op: Op) -> Callable[[Value], None]:
     steps = _ByWidth(_make_step, op)
+    wide = _WIDE_STEPS.get(op.name, chain_rule)
 
     def step(node: Value) -> None:
-        (steps[len(node.parents)] or chain_rule)(node)
+        (steps[len(node.parents)] or wide)(node)
 
     return step
+
+
+# Past MAX_WRITTEN_ARGS inputs a step is a loop, not an expression: ``sum`` and ``dot`` are the
+# ops made to be wide (a neuron of 128 inputs). The same products, added in the parents' order
+# (every weight, then every input, then the bias), as the core's step: the same bits.
+def _wide_sum_step(node: Value) -> None:
+    if type(node._data) is np.ndarray:
+        return chain_rule(node)
+    g = node.grad
+    for parent in node._many:
+        parent.grad += g
+
+
+def _wide_dot_step(node: Value) -> None:
+    if type(node._data) is np.ndarray:
+        return chain_rule(node)
+    g, parents = node.grad, node._many
+    n = len(parents) // 2
+    for i in range(n):
+        parents[i].grad += g * parents[n + i]._data
+    for i in range(n):
+        parents[n + i].grad += g * parents[i]._data
+    if len(parents) % 2:
+        parents[-1].grad += g
+
+
+_WIDE_STEPS = {"sum": _wide_sum_step, "dot": _wide_dot_step}
 
 
 def _nary_forward(op: Op) -> Callable[[tuple[Value, ...]], Any]:

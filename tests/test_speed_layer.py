@@ -13,7 +13,7 @@ import struct
 from typing import Any
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import (
@@ -28,6 +28,7 @@ from autograd import (
     speed,
     sum_values,
 )
+from autograd.rule_expressions import MAX_WRITTEN_ARGS
 
 UNARY = ("neg", "exp", "log", "sqrt", "softplus", "tanh", "sigmoid", "sin", "cos", "relu", "abs", "identity")
 BINARY = ("add", "sub", "mul", "div", "pow")
@@ -163,3 +164,29 @@ def test_the_written_methods_pickle_by_name_like_the_plain_ones():
     for name in ("relu", "tanh", "__mul__", "__rtruediv__", "__neg__"):
         method = getattr(Value, name)
         assert pickle.loads(pickle.dumps(method)) is method
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    width=st.integers(MAX_WRITTEN_ARGS - 2, MAX_WRITTEN_ARGS + 70),
+    bias=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_wide_sums_and_dots_change_no_bit(width, bias, seed):
+    """Past MAX_WRITTEN_ARGS inputs the steps are loops: the same bits as the core's step, with
+    values that appear as weight and input both (rmsnorm's dot(x, x)) and more than once."""
+    rng = np.random.default_rng(seed)
+
+    def once() -> list[Any]:
+        pool = [Value(float(v)) for v in rng.normal(size=5)]
+        picks = rng.integers(0, len(pool), size=2 * width)
+        ws, xs = [pool[k] * 1.5 for k in picks[:width]], [pool[k] for k in picks[width:]]
+        y = dot(ws, xs, pool[0] if bias else None).tanh() + sum_values(ws + xs)
+        y.backward()
+        return [bits(p.grad) for p in pool] + [bits(w.grad) for w in ws]
+
+    state = rng.bit_generator.state
+    with speed.disabled():
+        plain = once()
+    rng.bit_generator.state = state
+    assert once() == plain
