@@ -113,9 +113,10 @@ _sin, _cos = r.elementwise(math.sin, np.sin, "sin"), r.elementwise(math.cos, np.
 register_op("sin", _sin, lambda g, out, a: (g * _cos(a),))
 register_op("cos", _cos, lambda g, out, a: (-g * _sin(a),))
 
-# kinks
-# relu'(0) = 0, as in PyTorch and micrograd.
-register_op("relu", r.relu, lambda g, out, a: (g * r.step(a),))
+# kinks. relu'(0) = 0, as in PyTorch and micrograd; relu's derivative selects (``gate``: g where
+# a > 0), for an infinite g where a <= 0 must give 0. In a, a gate is piecewise constant.
+register_op("relu", r.relu, lambda g, out, a: (r.gate(g, a, _GATE),))
+_GATE = register_op("gate", r.gate, lambda g, out, x, a: (r.gate(g, a, _GATE), 0.0))
 # abs'(0) = 0 (the subgradient PyTorch picks: sign(0) = 0).
 register_op("abs", r.elementwise(abs, np.abs, "abs"), lambda g, out, a: (g * r.sign(a),))
 

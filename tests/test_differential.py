@@ -130,8 +130,6 @@ CATEGORIES: dict[str, str] = {
 # The categories the engine gets wrong today: ONE switch each. Remove a name when its fix lands.
 KNOWN_BROKEN: set[str] = {
     "stale_graph",
-    "relu_times_infinity",
-    "constant_term_overflow",
 }
 
 

@@ -44,6 +44,7 @@ from autograd import (
     sum_values,
     value_and_grad,
 )
+from autograd.op_rules import gate as gate_rule
 
 EPS, EPS2 = 1e-6, 1e-5
 RTOL, ATOL = 1e-6, 1e-8
@@ -91,6 +92,8 @@ CASES: dict[str, OpCase] = {
     # kinks at 0: explicit tests below
     "relu": OpCase(lambda a: a.relu(), (away_from_zero(10),), lambda a: max(a, 0.0)),
     "abs": OpCase(lambda a: abs(a), (away_from_zero(10),), abs),
+    # relu's derivative g where a > 0, else 0: gate(g, a) (the kink at a = 0: test_relu_*)
+    "gate": OpCase(lambda g, a: gate_rule(g, a, OPS["gate"]), (floats(-10, 10), away_from_zero(10)), lambda g, a: g if a > 0 else 0.0),
 }
 
 TESTED_SEPARATELY = {

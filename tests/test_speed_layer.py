@@ -17,9 +17,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import OPS, AnomalyError, Value, apply_op, detect_anomaly, dot, speed, sum_values
+from autograd.op_rules import gate as gate_rule
 
 UNARY = ("neg", "exp", "log", "sqrt", "softplus", "tanh", "sigmoid", "sin", "cos", "relu", "abs", "identity")
-BINARY = ("add", "sub", "mul", "div", "pow")
+BINARY = ("add", "sub", "mul", "div", "pow", "gate")
 NARY = ("sum", "dot")
 EVERY_OP = (*UNARY, *BINARY, *NARY, "batch_sum")
 SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 3.0, -2.5]
@@ -30,6 +31,7 @@ OPERATORS = {
     "mul": operator.mul,
     "div": operator.truediv,
     "pow": pow,
+    "gate": lambda g, a: gate_rule(g, a, OPS["gate"]),  # relu's derivative (a node of derivative graphs): g where a > 0, else 0
 }
 METHODS = {"neg": operator.neg, "abs": abs}
 numbers = st.one_of(st.sampled_from(SPECIAL), st.floats(-3.0, 3.0, allow_nan=False))
