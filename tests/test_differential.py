@@ -385,15 +385,28 @@ def _check_anomaly(example: Example, data: list[Any], plain: Outcome, classify: 
 # --- features: replays, stale graphs, seeds -------------------------------------------------
 
 
+def _leaves_read(program: Program) -> set[int]:
+    """The leaves the last instruction depends on (a tape records only those)."""
+    n, read = len(program.leaves), set()
+    for index in cone(program):
+        size = n + index
+        read |= {size - 1 - x % size for kind, x in program.instructions[index].operands if kind == "v"}
+    return {i for i in read if i < n}
+
+
 def _new_leaf_data(example: Example) -> list[Any]:
     data = [np.array(x, dtype=np.float64) if isinstance(x, tuple) else x for x in example.new_data]
+    # A reshaped leaf is one the root reads: a tape never sees the others (a fresh build of the
+    # whole program would refuse them, and PyTorch would broadcast them, off the root's path).
+    read = _leaves_read(example.program)
+    batched = [i for i, x in enumerate(data) if isinstance(x, np.ndarray) and i in read]
+    if not batched:
+        return data
     if example.feature == "replay_mixed_sizes":
-        batched = [i for i, x in enumerate(data) if isinstance(x, np.ndarray)]
         # 3 samples: one of them against 3 (numpy would broadcast it silently); 1 or 2: n + 1 against n
         first = data[batched[0]]
         data[batched[0]] = first[:1] if len(first) > 2 else np.append(first, 1.0)
     elif example.feature == "replay_2d":
-        batched = [i for i, x in enumerate(data) if isinstance(x, np.ndarray)]
         data[batched[0]] = data[batched[0]].reshape(1, -1)
     elif example.feature == "replay_float32":
         data = [x.astype(np.float32) if isinstance(x, np.ndarray) else x for x in data]

@@ -93,7 +93,11 @@ CASES: dict[str, OpCase] = {
     "relu": OpCase(lambda a: a.relu(), (away_from_zero(10),), lambda a: max(a, 0.0)),
     "abs": OpCase(lambda a: abs(a), (away_from_zero(10),), abs),
     # relu's derivative g where a > 0, else 0: gate(g, a) (the kink at a = 0: test_relu_*)
-    "gate": OpCase(lambda g, a: gate_rule(g, a, OPS["gate"]), (floats(-10, 10), away_from_zero(10)), lambda g, a: g if a > 0 else 0.0),
+    "gate": OpCase(
+        lambda g, a: gate_rule(g, a, OPS["gate"]),
+        (floats(-10, 10), away_from_zero(10)),
+        lambda g, a: g if a > 0 else 0.0,
+    ),
 }
 
 TESTED_SEPARATELY = {

@@ -31,7 +31,8 @@ OPERATORS = {
     "mul": operator.mul,
     "div": operator.truediv,
     "pow": pow,
-    "gate": lambda g, a: gate_rule(g, a, OPS["gate"]),  # relu's derivative (a node of derivative graphs): g where a > 0, else 0
+    # relu's derivative (a node of derivative graphs): g where a > 0, else 0
+    "gate": lambda g, a: gate_rule(g, a, OPS["gate"]),
 }
 METHODS = {"neg": operator.neg, "abs": abs}
 numbers = st.one_of(st.sampled_from(SPECIAL), st.floats(-3.0, 3.0, allow_nan=False))
