@@ -124,12 +124,16 @@ CATEGORIES: dict[str, str] = {
     "pow_nonfinite_exponent": "(new) a negative base to an infinite or NaN power raises 'non-integer "
     "exponent' (inf: scalars only; NaN: both); IEEE and PyTorch: (-2)**inf = inf, (-0.5)**inf = 0, "
     "(-inf)**-inf = 0, (-2)**nan = nan",
+    "anomaly_into_no_grad": "(new) detect_anomaly raises when an infinite or NaN gradient reaches a "
+    "node made under no_grad: the node is a leaf (op None) to the engine, so the gradient is "
+    "checked; PyTorch sends no gradient there (sqrt(y), y = abs(x) made under no_grad, x = 0)",
 }
 
 
 # The categories the engine gets wrong today: ONE switch each. Remove a name when its fix lands.
 KNOWN_BROKEN: set[str] = {
     "stale_graph",
+    "anomaly_into_no_grad",
 }
 
 
@@ -372,6 +376,8 @@ def _check_anomaly(example: Example, data: list[Any], plain: Outcome, classify: 
         if finite:
             if classify and broken("anomaly_false_alarms"):
                 raise KnownBroken("anomaly_false_alarms")
+            if classify and broken("anomaly_into_no_grad") and _made_under_no_grad(example):
+                raise KnownBroken("anomaly_into_no_grad")
             raise Mismatch(f"detect_anomaly raised where every PyTorch number is finite: {error}")
         record_event("anomaly mode raised where PyTorch is not finite")
         return
@@ -380,6 +386,10 @@ def _check_anomaly(example: Example, data: list[Any], plain: Outcome, classify: 
         raise Mismatch(f"with detect_anomaly: {error!r}; without: {plain_error!r}")
     if error is None and not same_bits(flagged.derivatives, plain.derivatives):
         raise Mismatch(f"detect_anomaly changed the numbers: {flagged.derivatives} vs {plain.derivatives}")
+
+
+def _made_under_no_grad(example: Example) -> bool:
+    return any(ins.mode == "no_grad" for ins in example.program.instructions)
 
 
 # --- features: replays, stale graphs, seeds -------------------------------------------------
@@ -630,6 +640,8 @@ REPRODUCERS: dict[str, list[Example]] = {
         Example(_program([[-2.0]], ("pow", X, ("c", math.nan)))),
     ],
     "constant_term_overflow": [Example(_program([[-0.5]], ("pow", ("c", 1e-300), X)), "create_graph", 2)],
+    # sqrt'(0) = inf into abs(x) made under no_grad: AnomalyError; PyTorch: no gradient, all finite
+    "anomaly_into_no_grad": [Example(_program([0.0], ("abs", X, "no_grad"), ("sqrt", X)), anomaly=True)],
     "relu_times_infinity": [
         Example(_program([-1.0], ("relu", X), ("sqrt", X))),
         Example(_program([[-1.0, 4.0]], ("relu", X), ("sqrt", X))),
