@@ -131,15 +131,16 @@ CATEGORIES: dict[str, str] = {
     "relu then selects away: sqrt(relu(x)) at x = 0 gives relu the gradient sqrt'(0) = inf (NaN "
     "in abs(sqrt(relu(x))): 0 * inf), and x the gradient 0, as in PyTorch (whose anomaly mode "
     "flags the NaN, not the inf); exposed once relu_times_infinity was fixed (x got NaN before)",
-    "nan_base_zero_exponent": "(new) d/da a ** 0 at a = NaN: chainrule NaN (b / a, scalar and "
-    "batched), PyTorch 0 (its pow backward masks exponent == 0)",
+    "pow_zero_exponent_selects": "(new) d/da a ** 0: PyTorch's pow backward selects 0 where the "
+    "exponent is 0 (masked_fill), chainrule multiplies (g * b / a): NaN at a = NaN, and for a "
+    "NaN or infinite upstream gradient ((-x**0) ** (-x**0) at x = 0: d/db of (-1)**b is NaN)",
 }
 
 
 # The categories the engine gets wrong today: ONE switch each. Remove a name when its fix lands.
 KNOWN_BROKEN: set[str] = {
     "stale_graph",
-    "nan_base_zero_exponent",
+    "pow_zero_exponent_selects",
     "anomaly_into_no_grad",
     "anomaly_inf_selected_away",
 }
@@ -295,11 +296,8 @@ def _pow_nonfinite_exponent(example: Example, theirs: list[Any]) -> bool:
     )
 
 
-def _nan_base_zero_exponent(example: Example, theirs: list[Any]) -> bool:
-    return any(
-        op == "pow" and np.any(np.isnan(a[0]) & (np.asarray(a[1]) == 0))
-        for op, a in operands_seen(example, theirs)
-    )
+def _pow_zero_exponent_selects(example: Example, theirs: list[Any]) -> bool:
+    return any(op == "pow" and np.any(np.asarray(a[1]) == 0) for op, a in operands_seen(example, theirs))
 
 
 def _relu_of_an_infinite_gradient(example: Example, theirs: list[Any]) -> bool:
@@ -329,7 +327,7 @@ CONDITIONS: dict[str, Callable[[Example, list[Any]], bool]] = {
     "pow_nonfinite_exponent": _pow_nonfinite_exponent,
     "relu_times_infinity": _relu_of_an_infinite_gradient,
     "constant_term_overflow": _pow_of_a_constant,
-    "nan_base_zero_exponent": _nan_base_zero_exponent,
+    "pow_zero_exponent_selects": _pow_zero_exponent_selects,
 }
 
 
@@ -663,9 +661,10 @@ REPRODUCERS: dict[str, list[Example]] = {
         Example(_program([[-2.0]], ("pow", X, ("c", math.nan)))),
     ],
     "constant_term_overflow": [Example(_program([[-0.5]], ("pow", ("c", 1e-300), X)), "create_graph", 2)],
-    "nan_base_zero_exponent": [
+    "pow_zero_exponent_selects": [
         Example(_program([math.nan], ("pow", X, ("c", 0.0)))),  # chainrule nan, PyTorch 0
         Example(_program([[0.0, math.nan]], ("pow", X, ("c", 0.0)))),  # [0, nan] against [0, 0]
+        Example(_program([0.0], ("pow", X, ("c", 0.0)), ("neg", X), ("pow", X, X))),  # NaN upstream
     ],
     # sqrt'(0) = inf into abs(x) made under no_grad: AnomalyError; PyTorch: no gradient, all finite
     "anomaly_into_no_grad": [Example(_program([0.0], ("abs", X, "no_grad"), ("sqrt", X)), anomaly=True)],
