@@ -124,9 +124,11 @@ CATEGORIES: dict[str, str] = {
     "pow_nonfinite_exponent": "(new) a negative base to an infinite or NaN power raises 'non-integer "
     "exponent' (inf: scalars only; NaN: both); IEEE and PyTorch: (-2)**inf = inf, (-0.5)**inf = 0, "
     "(-inf)**-inf = 0, (-2)**nan = nan",
-    "anomaly_into_no_grad": "(new) detect_anomaly raises when an infinite or NaN gradient reaches a "
-    "node made under no_grad: the node is a leaf (op None) to the engine, so the gradient is "
-    "checked; PyTorch sends no gradient there (sqrt(y), y = abs(x) made under no_grad, x = 0)",
+    "anomaly_unrequested_gradient": "(new) detect_anomaly raises at an infinite or NaN gradient "
+    "into a leaf nobody differentiates with respect to, where PyTorch computes none: a node made "
+    "under no_grad (a leaf, op None, to the engine: sqrt(y), y = abs(x) under no_grad, x = 0), an "
+    "argument a transform does not differentiate (f wraps it as a fresh leaf: log(y) at y = 5e-324 "
+    "inside grad(f, argnums=0))",
     "anomaly_inf_selected_away": "(new) detect_anomaly raises at an infinite or NaN gradient that "
     "relu then selects away: sqrt(relu(x)) at x = 0 gives relu the gradient sqrt'(0) = inf (NaN "
     "in abs(sqrt(relu(x))): 0 * inf), and x the gradient 0, as in PyTorch (whose anomaly mode "
@@ -141,7 +143,7 @@ CATEGORIES: dict[str, str] = {
 KNOWN_BROKEN: set[str] = {
     "stale_graph",
     "pow_zero_exponent_selects",
-    "anomaly_into_no_grad",
+    "anomaly_unrequested_gradient",
     "anomaly_inf_selected_away",
 }
 
@@ -390,8 +392,8 @@ def _check_anomaly(example: Example, data: list[Any], plain: Outcome, classify: 
         if finite:
             if classify and broken("anomaly_false_alarms"):
                 raise KnownBroken("anomaly_false_alarms")
-            if classify and broken("anomaly_into_no_grad") and _made_under_no_grad(example):
-                raise KnownBroken("anomaly_into_no_grad")
+            if classify and broken("anomaly_unrequested_gradient") and _unrequested_leaves(example):
+                raise KnownBroken("anomaly_unrequested_gradient")
             if classify and broken("anomaly_inf_selected_away") and _relu_selects(example):
                 raise KnownBroken("anomaly_inf_selected_away")
             raise Mismatch(f"detect_anomaly raised where every PyTorch number is finite: {error}")
@@ -404,8 +406,9 @@ def _check_anomaly(example: Example, data: list[Any], plain: Outcome, classify: 
         raise Mismatch(f"detect_anomaly changed the numbers: {flagged.derivatives} vs {plain.derivatives}")
 
 
-def _made_under_no_grad(example: Example) -> bool:
-    return any(ins.mode == "no_grad" for ins in example.program.instructions)
+def _unrequested_leaves(example: Example) -> bool:
+    """Nodes made under no_grad, or arguments a transform does not differentiate (fresh leaves)."""
+    return example.route == "transforms" or any(ins.mode == "no_grad" for ins in example.program.instructions)
 
 
 def _relu_selects(example: Example) -> bool:
@@ -667,7 +670,11 @@ REPRODUCERS: dict[str, list[Example]] = {
         Example(_program([0.0], ("pow", X, ("c", 0.0)), ("neg", X), ("pow", X, X))),  # NaN upstream
     ],
     # sqrt'(0) = inf into abs(x) made under no_grad: AnomalyError; PyTorch: no gradient, all finite
-    "anomaly_into_no_grad": [Example(_program([0.0], ("abs", X, "no_grad"), ("sqrt", X)), anomaly=True)],
+    "anomaly_unrequested_gradient": [
+        Example(_program([0.0], ("abs", X, "no_grad"), ("sqrt", X)), anomaly=True),
+        # d3/dx3 of log(y): grad(f, 0) also pushes 1/5e-324 = inf into y's fresh leaf
+        Example(_program([0.0, 5e-324], ("log", X)), "transforms", 3, anomaly=True, argnums=(0, 1)),
+    ],
     # sqrt'(0) = inf into relu at x = 0: AnomalyError; x's gradient is 0, in PyTorch too
     "anomaly_inf_selected_away": [
         Example(_program([0.0], ("relu", X), ("sqrt", X)), anomaly=True),
