@@ -133,6 +133,8 @@ CATEGORIES: dict[str, str] = {
     "relu then selects away: sqrt(relu(x)) at x = 0 gives relu the gradient sqrt'(0) = inf (NaN "
     "in abs(sqrt(relu(x))): 0 * inf), and x the gradient 0, as in PyTorch (whose anomaly mode "
     "flags the NaN, not the inf); exposed once relu_times_infinity was fixed (x got NaN before)",
+    "zero_base_nan_exponent": "(new) d/db 0 ** b at b = NaN: chainrule 0 (the limit at a == 0), "
+    "PyTorch NaN (it selects 0 only where b >= 0)",
     "pow_zero_exponent_selects": "(new) d/da a ** 0: PyTorch's pow backward selects 0 where the "
     "exponent is 0 (masked_fill), chainrule multiplies (g * b / a): NaN at a = NaN, and for a "
     "NaN or infinite upstream gradient ((-x**0) ** (-x**0) at x = 0: d/db of (-1)**b is NaN)",
@@ -143,6 +145,7 @@ CATEGORIES: dict[str, str] = {
 KNOWN_BROKEN: set[str] = {
     "stale_graph",
     "pow_zero_exponent_selects",
+    "zero_base_nan_exponent",
     "anomaly_unrequested_gradient",
     "anomaly_inf_selected_away",
 }
@@ -298,6 +301,12 @@ def _pow_nonfinite_exponent(example: Example, theirs: list[Any]) -> bool:
     )
 
 
+def _zero_base_nan_exponent(example: Example, theirs: list[Any]) -> bool:
+    return any(
+        op == "pow" and np.any((a[0] == 0) & np.isnan(a[1])) for op, a in operands_seen(example, theirs)
+    )
+
+
 def _pow_zero_exponent_selects(example: Example, theirs: list[Any]) -> bool:
     return any(op == "pow" and np.any(np.asarray(a[1]) == 0) for op, a in operands_seen(example, theirs))
 
@@ -330,6 +339,7 @@ CONDITIONS: dict[str, Callable[[Example, list[Any]], bool]] = {
     "relu_times_infinity": _relu_of_an_infinite_gradient,
     "constant_term_overflow": _pow_of_a_constant,
     "pow_zero_exponent_selects": _pow_zero_exponent_selects,
+    "zero_base_nan_exponent": _zero_base_nan_exponent,
 }
 
 
@@ -664,6 +674,7 @@ REPRODUCERS: dict[str, list[Example]] = {
         Example(_program([[-2.0]], ("pow", X, ("c", math.nan)))),
     ],
     "constant_term_overflow": [Example(_program([[-0.5]], ("pow", ("c", 1e-300), X)), "create_graph", 2)],
+    "zero_base_nan_exponent": [Example(_program([math.nan], ("pow", ("c", 0.0), X)))],  # 0 vs NaN
     "pow_zero_exponent_selects": [
         Example(_program([math.nan], ("pow", X, ("c", 0.0)))),  # chainrule nan, PyTorch 0
         Example(_program([[0.0, math.nan]], ("pow", X, ("c", 0.0)))),  # [0, nan] against [0, 0]
