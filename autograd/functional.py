@@ -255,20 +255,29 @@ def _accumulate(
 ) -> None:
     """Walk ``order`` backwards, pushing each node's gradient to its parents (dict, not ``.grad``).
 
-    A gradient is dropped once it has been passed on, unless its node is in ``keep``.
+    A gradient is dropped once it has been passed on, unless its node is in ``keep``. Only the
+    nodes through which ``root`` depends on a node of ``keep`` get one (as in PyTorch): the
+    others' would be computed for nothing, and anomaly mode would check them.
     """
     check = is_anomaly_enabled()
+    needed = set(keep)
+    for node in order:
+        if any(p in needed for p in node.parents):
+            needed.add(node)
     for node in reversed(order):
-        if node.is_leaf:
+        if node.is_leaf or node not in needed:
             continue
         g = grads.get(node) if node in keep else grads.pop(node, None)
         if g is None:
             continue
         local = node.op.vjp(g, out_of(node), *inputs_of(node))  # type: ignore[union-attr]
+        local = [grad if p in needed else 0.0 for p, grad in zip(node.parents, local)]
         if check:
             check_gradients(node, g, local)
         batched = type(node.data) is np.ndarray
         for parent, grad in zip(node.parents, local):
+            if parent not in needed:
+                continue
             if batched and type(parent.data) is not np.ndarray:
                 grad = sum_over_batch(grad)
             grads[parent] = grads[parent] + grad if parent in grads else grad

@@ -2,7 +2,7 @@
 They take floats or 1-D arrays; a derivative may also take ``Value`` nodes.
 
 Example:
-    >>> sigmoid(0.0), step(-2.0), sign(-2.0)
+    >>> sigmoid(0.0), gate(math.inf, -2.0), sign(-2.0)
     (0.5, 0.0, -1.0)
 """
 
@@ -18,8 +18,7 @@ _ndarray = np.ndarray
 
 
 def data(x: Any) -> Any:
-    """The plain number(s) behind ``x``: used where a rule only needs a constant (a step)."""
-    # Not ``getattr(x, "data", x)``: a numpy array's ``.data`` is its memory buffer.
+    """The plain number(s) behind ``x`` (not ``getattr(x, "data", x)``: an array's ``.data`` is memory)."""
     return x if isinstance(x, (float, int, _ndarray)) else x.data
 
 
@@ -169,42 +168,42 @@ def dot(*args: Any) -> Any:
 
 
 def pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    # d/da a**b = b * a**(b-1), as arithmetic so that it can be differentiated again. At b == 0
-    # it is written b / a: the same 0, but its derivatives stay finite and d2/da db = 1/a is
-    # kept. At a == 0 with 0 < b < 1 it is +inf (as in PyTorch), written so that its derivative
-    # is -inf there (as sqrt's) and the other samples of a batch keep theirs; 0 at b == 0.
+    # d/da a**b = b * a**(b-1), as arithmetic so that it can be differentiated again; at b == 0,
+    # b / a (the same 0, but d2/da db = 1/a is kept). At a == 0 with 0 < b < 1 it is +inf (as in
+    # PyTorch), written so that its derivative is -inf there (as sqrt's), other samples keep theirs.
     ad, bd = data(a), data(b)
+    batched = _is_array(ad) or _is_array(bd)
     da: Any
     db: Any
-    if _is_array(ad) or _is_array(bd):
-        if np.any((ad == 0) & (bd < 1)):
-            m = np.asarray(ad == 0, dtype=np.float64) * np.ones_like(bd)
-            da = b * out / (a + m) * (1 - 2 * m) + np.where((ad == 0) & (bd > 0), math.inf, 0.0)
-        elif np.any(bd == 0):  # per sample: b / a * a**b where b == 0, b * a**(b-1) elsewhere
-            k = np.asarray(bd != 0, dtype=np.float64)
-            da = b / (a * (1 - k) + k) * a ** (b - k)
-        else:
-            da = b * a ** (b - 1)
-    elif bd == 0:
+    if ad is not a and a.op == "const":  # a number in a derivative graph: no term (it may overflow)
+        da = None
+    elif batched and np.any((ad == 0) & (bd < 1)):
+        m = np.asarray(ad == 0, dtype=np.float64) * np.ones_like(bd)
+        da = b * out / (a + m) * (1 - 2 * m) + np.where((ad == 0) & (bd > 0), math.inf, 0.0)
+    elif batched and np.any(bd == 0):  # per sample: b / a * a**b where b == 0, b * a**(b-1) elsewhere
+        k = np.asarray(bd != 0, dtype=np.float64)
+        da = b / (a * (1 - k) + k) * a ** (b - k)
+    elif not batched and bd == 0:
         da = 0.0 if ad == 0 else b / a
-    elif ad == 0 and bd < 1:
+    elif not batched and ad == 0 and bd < 1:
         da = -b * out / (a + 1.0) + math.inf
     else:
         try:
             da = b * a ** (b - 1)
         except OverflowError:  # a ** (b-1) overflows where the derivative may not (tiny a, b)
+            if np.any(ad == 0):
+                raise
             da = b * out / a
-    # d/db a**b = out * log(a): real only for a > 0; 0 at a == 0 (the limit); nan for a < 0
-    # (a constant exponent of a negative base: the nan lands on the constant, going nowhere).
-    # Kept a graph per sample (log of 1 where a <= 0, times 0 or nan), so its derivatives are too.
+    # d/db a**b = out * log(a): real for a > 0; 0 at a == 0, b >= 0 (the limit); else nan. Kept a
+    # graph per sample (log of 1 where a <= 0, times 0 or nan), so its derivatives are too.
     if _is_array(ad) and not np.all(ad > 0):
-        mask = np.where(ad > 0, 1.0, np.where(ad == 0, 0.0, np.nan))
+        mask = np.where(ad > 0, 1.0, np.where((ad == 0) & (bd >= 0), 0.0, np.nan))
         db = out * log(a + np.where(ad > 0, 0.0, 1.0 - ad)) * mask
     elif _is_array(ad) or ad > 0:
         db = out * log(a)
     else:
-        db = 0.0 if ad == 0 else out * math.nan
-    return g * da, g * db
+        db = 0.0 if ad == 0 and bd >= 0 else out * math.nan
+    return (0.0 if da is None else g * da), g * db
 
 
 def sqrt_vjp(g: Any, out: Any, a: Any) -> tuple[Any]:
@@ -232,16 +231,19 @@ def dot_vjp(g: Any, out: Any, *args: Any) -> tuple[Any, ...]:
     return tuple(grads)
 
 
-def step(x: Any) -> Any:
-    """0 where x <= 0, else 1 (a constant: its own derivative is zero almost everywhere).
-    NaN gets 1, as in PyTorch's relu (which zeroes the gradient only where x <= 0)."""
-    if type(x) is float:  # the common case first: one test, no call
-        return 0.0 if x <= 0 else 1.0
-    d = data(x)
-    return (~(d <= 0)).astype(float) if type(d) is _ndarray else (0.0 if d <= 0 else 1.0)
+def gate(g: Any, a: Any, op: Any = None) -> Any:
+    """``g`` where ``a > 0`` or is NaN, else 0 (PyTorch's ``threshold_backward``): relu's derivative
+    as a selection. Given a ``Value``, an ``op`` node (the table's gate): differentiable again."""
+    if type(a) is float and type(g) is float:  # the common case first
+        return 0.0 if a <= 0 else g
+    if data(g) is not g or data(a) is not a:  # Values: a node of parents (g, a), numbers lifted
+        return g._binary(op, a) if data(g) is not g else a._binary(op, g, True)
+    if type(a) is _ndarray or type(g) is _ndarray:
+        return np.where(a <= 0, 0.0, g)
+    return 0.0 if a <= 0 else g
 
 
 def sign(x: Any) -> Any:
-    """-1, 0 or 1 (a constant, like :func:`step`); 0 for NaN, as PyTorch's ``abs`` derivative."""
+    """-1, 0 or 1 (a constant: abs's derivative); 0 for NaN, as PyTorch's ``abs`` derivative."""
     d = data(x)
     return (d > 0) - (d < 0).astype(float) if type(d) is _ndarray else float((d > 0) - (d < 0))

@@ -8,10 +8,8 @@ that one line serves all three. Longer rules live in :mod:`autograd.op_rules`. A
 is one :func:`register_op` call plus its tests.
 
 Example:
-    >>> OPS["tanh"].forward(0.0)
-    0.0
-    >>> OPS["mul"].vjp(1.0, 6.0, 2.0, 3.0)
-    (3.0, 2.0)
+    >>> OPS["mul"].forward(2.0, 3.0), OPS["mul"].vjp(1.0, 6.0, 2.0, 3.0)
+    (6.0, (3.0, 2.0))
 """
 
 from __future__ import annotations
@@ -113,10 +111,10 @@ _sin, _cos = r.elementwise(math.sin, np.sin, "sin"), r.elementwise(math.cos, np.
 register_op("sin", _sin, lambda g, out, a: (g * _cos(a),))
 register_op("cos", _cos, lambda g, out, a: (-g * _sin(a),))
 
-# kinks
-# relu'(0) = 0, as in PyTorch and micrograd.
-register_op("relu", r.relu, lambda g, out, a: (g * r.step(a),))
-# abs'(0) = 0 (the subgradient PyTorch picks: sign(0) = 0).
+# kinks: relu'(0) = abs'(0) = 0, as in PyTorch (sign(0) = 0) and micrograd. relu's derivative
+# selects, gate(g, a) = g where a > 0, else 0 (``g * step(a)`` would make inf * 0 = nan).
+register_op("relu", r.relu, lambda g, out, a: (r.gate(g, a, _GATE),))
+_GATE: Op = register_op("gate", r.gate, lambda g, out, x, a: (r.gate(g, a, _GATE), 0.0))
 register_op("abs", r.elementwise(abs, np.abs, "abs"), lambda g, out, a: (g * r.sign(a),))
 
 # batches: reduce the per-sample values of a batched node to one scalar

@@ -37,6 +37,7 @@ import torch
 from hypothesis import strategies as st
 
 from autograd import (
+    OPS,
     Value,
     detect_anomaly,
     dot,
@@ -47,6 +48,7 @@ from autograd import (
     sum_values,
     value_and_grad,
 )
+from autograd.op_rules import gate as gate_rule
 
 __all__ = [
     "EPS",
@@ -120,6 +122,14 @@ def _torch_softplus(t: Any) -> Any:
     return torch.nn.functional.softplus(t, threshold=40.0)
 
 
+def _gate(g: Any, a: Any) -> Any:
+    return gate_rule(g, a, OPS["gate"])
+
+
+def _torch_gate(g: Any, a: Any) -> Any:
+    return torch.ops.aten.threshold_backward(_tensor_of(g), _tensor_of(a), 0.0)
+
+
 def _tensor_of(x: Any) -> Any:
     # ``2.0 / t`` is ``t.reciprocal() * 2.0`` in PyTorch: 0.0 / 5e-324 gives 0 * inf = NaN there.
     # The twin of chainrule's division is a true division.
@@ -172,6 +182,8 @@ TWINS: dict[str, Twin] = {
     "cos": Twin("unary", Value.cos, torch.cos, "ulps"),
     "relu": Twin("unary", Value.relu, torch.relu, "exact"),
     "abs": Twin("unary", abs, torch.abs, "exact"),
+    # relu's derivative, g where a > 0 (or NaN), else 0: a node of derivative graphs
+    "gate": Twin("binary", _gate, _torch_gate, "exact"),
     "batch_sum": Twin("unary", _batch_sum, _batch_sum, "reduction"),
 }
 

@@ -46,6 +46,7 @@ from autograd import (
     sum_values,
     value_and_grad,
 )
+from autograd.op_rules import gate as gate_rule
 
 EPS, EPS2 = 1e-6, 1e-5
 RTOL, ATOL = 1e-6, 1e-8
@@ -98,6 +99,12 @@ CASES: dict[str, OpCase] = {
         lambda a, b, c: logsumexp([a, b, c]),
         (floats(-30, 30), floats(-30, 30), floats(-30, 30)),
         lambda *xs: float(sum(Decimal(x).exp() for x in xs).ln()),  # 28 digits: no cancellation
+    ),
+    # relu's derivative g where a > 0, else 0: gate(g, a) (the kink at a = 0: test_relu_*)
+    "gate": OpCase(
+        lambda g, a: gate_rule(g, a, OPS["gate"]),
+        (floats(-10, 10), away_from_zero(10)),
+        lambda g, a: g if a > 0 else 0.0,
     ),
 }
 

@@ -256,6 +256,71 @@ def test_nan_through_a_kink_agrees_scalar_batched_and_with_pytorch(name: str) ->
         np.testing.assert_array_equal([s_out.data, scalar.grad], [b_out.data[i], batched.grad[i]])
 
 
+# --- new: an infinite gradient into a kink, a derivative term for a constant ------------------
+
+
+def _derivatives(f: Callable[[Any], Any], x: Any, order: int) -> list[Any]:
+    """d/dx f, then d/dx of the sum of each derivative, up to ``order`` (orders 2 and 3 through
+    ``gradients(create_graph=True)``)."""
+    (g,) = gradients(f(x).sum(), [x], create_graph=True)
+    found = [g]
+    for _ in range(order - 1):
+        (g,) = gradients(g.sum(), [x], create_graph=True) if isinstance(g, Value) else (0.0 * x.data,)
+        found.append(g)
+    return [np.asarray(g.data if isinstance(g, Value) else g, dtype=float) for g in found]
+
+
+def _derivatives_torch(f: Callable[[Any], Any], xs: Any, order: int) -> list[Any]:
+    x = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+    g, found = f(x).sum(), []
+    for _ in range(order):
+        (g,) = torch.autograd.grad(g.sum(), x, create_graph=True, allow_unused=True, materialize_grads=True)
+        found.append(g.detach().numpy())
+    return found
+
+
+def _agree_with_torch(f: Callable[[Any], Any], twin: Callable[[Any], Any], xs: list[float]) -> None:
+    """Orders 1-3, batched and each sample as a scalar, against PyTorch (NaN equals NaN)."""
+    theirs = _derivatives_torch(twin, xs, 3)
+    batched = _derivatives(f, Value(np.array(xs)), 3)
+    for k in range(3):
+        np.testing.assert_allclose(batched[k], theirs[k], rtol=1e-12, err_msg=f"batched, order {k + 1}")
+        for i, x in enumerate(xs):
+            scalar = _derivatives(f, Value(x), k + 1)[k]
+            np.testing.assert_allclose(scalar, theirs[k][i], rtol=1e-12, err_msg=f"x = {x}, order {k + 1}")
+
+
+@pytest.mark.parametrize(
+    "f, twin",
+    [
+        (lambda x: x.relu().sqrt(), lambda x: torch.relu(x).sqrt()),
+        (lambda x: x.relu() ** 0.5 * x, lambda x: torch.relu(x) ** 0.5 * x),
+        (
+            lambda x: (x * x).relu().relu().sqrt() + x.relu() ** 3,
+            lambda x: torch.relu(x * x).relu().sqrt() + torch.relu(x) ** 3,
+        ),
+    ],
+)
+def test_relu_selects_the_gradient_so_an_infinite_one_at_a_non_positive_input_gives_0(f, twin):
+    # sqrt'(0) = inf reaches relu where x <= 0: PyTorch selects (threshold_backward), inf * 0 = nan
+    # would not; its double backward selects again. (main: NaN at x = -1 and at x = 0.)
+    _agree_with_torch(f, twin, [-1.0, 0.0, -0.0, 4.0, math.nan])
+
+
+def test_abs_multiplies_by_the_sign_as_pytorch_does():
+    # PyTorch's abs backward is g * sgn(x): an infinite g at x = 0 gives inf * 0 = nan, in both.
+    _agree_with_torch(lambda x: abs(x).sqrt() * x, lambda x: torch.abs(x).sqrt() * x, [-1.0, 0.0, 4.0])
+
+
+@pytest.mark.parametrize("base", [1e-300, 1e300, 0.5])
+def test_a_number_to_a_power_gets_no_derivative_term_at_any_order(base: float) -> None:
+    # d/dc of c ** x, for the number c, overflows for c = 1e-300 at x = -0.5 (c ** -1.5); it goes
+    # nowhere, and PyTorch computes no gradient for a number. (main: OverflowError, batched.)
+    xs = [-0.5, 0.25, 1.0] if base < 1 else [0.5, 0.25, -1.0]
+    _agree_with_torch(lambda x: base**x, lambda x: base**x, xs)
+    _agree_with_torch(lambda x: x * base**x, lambda x: x * base**x, xs)
+
+
 # --- 6. modes are per thread ------------------------------------------------------------------
 
 
