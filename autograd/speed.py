@@ -129,7 +129,7 @@ def _nary_step(op: Op) -> Callable[[Value], None]:
     wide = _WIDE_STEPS.get(op.name, chain_rule)
 
     def step(node: Value) -> None:
-        (steps[len(node.parents)] or wide)(node)
+        (steps[len(node._many) or len(node.parents)] or wide)(node)
 
     return step
 

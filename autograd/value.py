@@ -292,7 +292,7 @@ def topological_order(root: Value) -> list[Value]:
                 continue
             stack += (node, _PLACE)
             if node._many:  # inputs pushed last first, so that the first is visited first
-                stack += node._many[::-1]
+                stack += [parent for parent in node._many[::-1] if parent not in seen]
             else:
                 if node._b is not None:
                     stack.append(node._b)
