@@ -165,6 +165,16 @@ def chainrule_batched_step(layers: list[np.ndarray], X: np.ndarray, y: np.ndarra
     return step
 
 
+def notebook_update(model: Any, total_loss: Any, k: int) -> None:
+    """The demo notebook's loop after the loss (micrograd's and chainrule's ``MLP`` alike):
+    ``zero_grad``, ``backward``, and SGD as a Python loop over ``model.parameters()``."""
+    model.zero_grad()
+    total_loss.backward()
+    lr = learning_rate(k)
+    for p in model.parameters():
+        p.data -= lr * p.grad
+
+
 def chainrule_batched_as_written_step(layers: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> Any:
     model = chainrule_model(layers)
 
@@ -174,11 +184,7 @@ def chainrule_batched_as_written_step(layers: list[np.ndarray], X: np.ndarray, y
         reg_loss = ALPHA * sum(p * p for p in model.parameters())
         total_loss = data_loss + reg_loss
         _accuracy = float(np.mean((y > 0) == (scores.data > 0)))
-        model.zero_grad()
-        total_loss.backward()
-        lr = learning_rate(k)
-        for p in model.parameters():
-            p.data -= lr * p.grad
+        notebook_update(model, total_loss, k)
         return total_loss.data
 
     return step
@@ -201,11 +207,7 @@ def micrograd_step(layers: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> An
         reg_loss = ALPHA * sum(p * p for p in model.parameters())
         total_loss = data_loss + reg_loss
         _accuracy = sum((yi > 0) == (si.data > 0) for yi, si in zip(labels, scores)) / len(labels)
-        model.zero_grad()
-        total_loss.backward()
-        lr = learning_rate(k)
-        for p in model.parameters():
-            p.data -= lr * p.grad
+        notebook_update(model, total_loss, k)
         return total_loss.data
 
     return step
