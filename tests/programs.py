@@ -107,8 +107,24 @@ def _our_gather(*xs: Any) -> Any:
     return gather(list(xs), len(xs) // 2)
 
 
+class _TorchGather(torch.autograd.Function):
+    """gather as PyTorch's indexing of a stack computes it: the chosen value passes, every other
+    value is in the graph and gets a 0 gradient (so 0 * inf = NaN through an unselected sqrt at
+    0, in both engines), without the stack's broadcasting of a scalar against a batch."""
+
+    @staticmethod
+    def forward(ctx: Any, k: int, *xs: Any) -> Any:
+        ctx.k, ctx.shapes = k, [x.shape for x in xs]
+        return xs[k].clone()
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> Any:
+        zeros = [torch.zeros(shape, dtype=g.dtype) for shape in ctx.shapes]
+        return (None, *[g if i == ctx.k else zero for i, zero in enumerate(zeros)])
+
+
 def _torch_gather(*xs: Any) -> Any:
-    return _tensor_of(xs[len(xs) // 2]).clone()
+    return _TorchGather.apply(len(xs) // 2, *[_tensor_of(x) for x in xs])
 
 
 def _torch_logsumexp(*xs: Any) -> Any:

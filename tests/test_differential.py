@@ -417,7 +417,8 @@ def _check_anomaly(example: Example, data: list[Any], plain: Outcome, classify: 
     if isinstance(error, AnomalyError):
         their_values = their_run(example.program, data, None)[1]
         finite = all_finite(their_values) and all_finite(their_derivatives(example, data, None))
-        if finite and "the gradient nan" in str(error) and _their_anomaly_mode_raises(example, data):
+        nan = re.search(r"the gradient \[?[^;]*\bnan\b", str(error)) is not None
+        if finite and nan and _their_anomaly_mode_raises(example, data):
             record_event("a NaN gradient: anomaly mode raised in both")
             return
         if finite:
