@@ -174,8 +174,9 @@ def _features(program: Program, route: str) -> list[str]:
     if route == "transforms":
         features = ["", "", "argnums", "thread_transform"]
     modes = any(ins.mode for ins in program.instructions)
-    if modes:  # a node made under no_grad is a constant of the recorded graph: no replays
-        features = [f for f in features if not f.startswith("replay")]
+    if modes:  # a node made under no_grad is a constant of the recorded graph: no replays, and
+        # no stale graph (backward of such a constant reads no leaf; a fresh build may raise)
+        features = [f for f in features if not f.startswith("replay") and f != "stale"]
     blocked = {
         "replay_changed_shape": {"replay_resize", "replay_mixed_sizes", "replay_2d", "replay_float32"},
         "stale_graph": {"stale"},
