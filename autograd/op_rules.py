@@ -201,8 +201,10 @@ def pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
         db = out * log(a + np.where(ad > 0, 0.0, 1.0 - ad)) * mask
     elif _is_array(ad) or ad > 0:
         db = out * log(a)
+    elif ad == 0:  # per sample for a batched exponent: NaN where it is NaN
+        db = np.where(bd >= 0, 0.0, math.nan) if _is_array(bd) else (0.0 if bd >= 0 else out * math.nan)
     else:
-        db = 0.0 if ad == 0 and bd >= 0 else out * math.nan
+        db = out * math.nan
     return (0.0 if da is None else g * da), g * db
 
 
