@@ -271,9 +271,8 @@ def _accumulate(
         if g is None:
             continue
         local = node.op.vjp(g, out_of(node), *inputs_of(node))  # type: ignore[union-attr]
-        local = [grad if p in needed else 0.0 for p, grad in zip(node.parents, local)]
-        if check:
-            check_gradients(node, g, local)
+        if check:  # only the gradients that are passed on
+            check_gradients(node, g, [grad if p in needed else 0.0 for p, grad in zip(node.parents, local)])
         batched = type(node.data) is np.ndarray
         for parent, grad in zip(node.parents, local):
             if parent not in needed:

@@ -47,7 +47,7 @@ import numpy as np
 from autograd.anomaly import check_replayed, is_anomaly_enabled
 from autograd.op_rules import different_batch_sizes
 from autograd.straight_line import NOT_SCALAR, StraightLine, compile_scalar_graph
-from autograd.value import Value, _check_data, _Writes, backpropagate, refuse_stale, topological_order
+from autograd.value import Value, _Writes, backpropagate, refuse_stale, topological_order
 
 __all__ = ["Tape", "STRAIGHT_LINE_EDGES", "STRAIGHT_LINE_MAX_EDGES"]
 
@@ -130,16 +130,14 @@ class Tape:
         batched = self._check_leaves()
         stamp = _Writes.count  # each node is stamped as written now, as ``Value.data``'s setter does
         for node in self._ops:
-            op = node.op
-            if not (batched or check) and op.fast_forward is not None:  # type: ignore[union-attr]
-                # the speed layer's forward (a ``dot``'s written out): the same bits, no list
-                node._data = op.fast_forward(node.parents)  # type: ignore[union-attr]
-                node._stamp = stamp
-                continue
-            inputs = [p._data for p in node.parents]
-            if batched:
-                _check_batch_sizes(node, inputs)
-            node._data = op.forward(*inputs)  # type: ignore[union-attr]
+            op: Any = node.op
+            if batched or check or op.fast_forward is None:
+                inputs = [p._data for p in node.parents]
+                if batched:
+                    _check_batch_sizes(node, inputs)
+                node._data = op.forward(*inputs)
+            else:  # the speed layer's forward (a ``dot``'s written out): the same bits, no list
+                node._data = op.fast_forward(node.parents)
             node._stamp = stamp
             if check:
                 check_replayed(node)
@@ -147,19 +145,14 @@ class Tape:
         return self.root.data
 
     def _check_leaves(self) -> bool:
-        """What ``Value(...)`` checks, for the leaves' new data (a float64 copy of an int or a
-        float32 array; a 2-D array refused), and the recorded batch sizes; True if batched."""
+        """The recorded batch sizes, for the leaves' new data (the write itself checked the data
+        as ``Value(...)`` does); True if batched."""
         batched = False
         for leaf, size in self._sizes.items():
             if size is None and type(leaf._data) is float:  # the common case: nothing to check
                 continue
             name = f" {leaf.label!r}" if leaf.label else ""
-            if type(leaf.data) is not float:
-                try:
-                    leaf.data = _check_data(leaf.data)
-                except (TypeError, ValueError) as error:
-                    raise type(error)(f"Tape: leaf{name}: {error}") from None
-            now = _size(leaf.data)
+            now = _size(leaf._data)
             if size is not None and now != size:
                 raise ValueError(
                     f"Tape: leaf{name} held {size} samples when the tape was recorded and now holds "

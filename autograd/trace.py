@@ -60,7 +60,7 @@ import numpy as np
 
 from autograd.ops import CONSTANT
 from autograd.tape import Tape
-from autograd.value import Value, _check_data
+from autograd.value import Value
 
 __all__ = ["trace", "Traced", "FrozenDataWarning", "warn_data_reads"]
 
@@ -265,13 +265,13 @@ class Traced:
             recording = self._record(args, numbers, cache_key)
         else:
             for placeholder, number in zip(recording.placeholders, numbers):
-                placeholder.data = number if type(number) is float else _check_data(number)
+                placeholder.data = number  # checked by the write, as Value() checks
             recording.tape.forward()
         self._last = recording
         return recording.tape.root
 
     def _record(self, args: tuple[Any, ...], numbers: list[Any], cache_key: Hashable) -> _Recording:
-        placeholders = [Value(_check_data(x)) for x in numbers]
+        placeholders = [Value(x) for x in numbers]
         for i, placeholder in enumerate(placeholders):
             placeholder.label = f"{self._name} input {i}"
         bound = iter(placeholders)
