@@ -23,7 +23,10 @@ import numbers
 from collections.abc import Callable, Iterable
 from typing import Any, Union
 
+import numpy as np
+
 from autograd import Value, no_grad
+from autograd.bulk import floats_of, write_floats
 
 __all__ = ["Optimizer", "SGD", "Adam", "LearningRate"]
 
@@ -112,15 +115,21 @@ class SGD(Optimizer):
         super().__init__(params, lr)
         self.momentum = _check_rate(momentum, "momentum")
         self.weight_decay = _check_rate(weight_decay, "weight_decay")
-        self._velocity: list[Any] = [None] * len(self.params)
+        self._velocity: Any = [None] * len(self.params)  # a list, or an array while all are floats
 
     def _update(self, lr: float) -> None:
         decay, momentum = self.weight_decay, self.momentum
-        if not decay and not momentum:  # plain SGD: the common case, kept to one line a parameter
-            for p in self.params:
-                p.data = p.data - lr * p.grad
+        first = self._velocity[0] is None  # buf = g at the first step
+        arrays = _floats_of(self.params, *([self._velocity] if momentum and not first else []))
+        if arrays is not None:  # every parameter a float: numpy expressions, the same bits
+            data, g, *buf = arrays
+            if decay:
+                g = g + decay * data
+            if momentum:
+                g = self._velocity = g if first else momentum * buf[0] + g
+            write_floats(self.params, data - lr * g)
             return
-        velocity = self._velocity
+        velocity = self._velocity = _as_list(self._velocity)
         for i, p in enumerate(self.params):
             g = p.grad + decay * p.data if decay else p.grad
             if momentum:
@@ -161,23 +170,55 @@ class Adam(Optimizer):
         self.betas = (float(betas[0]), float(betas[1]))
         self.eps = _check_rate(eps, "eps")
         self.weight_decay = _check_rate(weight_decay, "weight_decay")
-        self._m: list[Any] = [0.0] * len(self.params)
-        self._v: list[Any] = [0.0] * len(self.params)
+        self._m: Any = [0.0] * len(self.params)  # a list, or an array while every parameter is a float
+        self._v: Any = [0.0] * len(self.params)
 
     def _update(self, lr: float) -> None:
         beta1, beta2 = self.betas
-        one_minus_beta1, one_minus_beta2 = 1 - beta1, 1 - beta2
-        decay, eps, sqrt = self.weight_decay, self.eps, math.sqrt
         t = self.steps + 1
         step_size = lr / (1 - beta1**t)
         correction2_sqrt = math.sqrt(1 - beta2**t)
-        first, second = self._m, self._v
+        arrays = _floats_of(self.params, self._m, self._v)
+        if arrays is not None:  # every parameter a float: numpy expressions, the same bits
+            data, g, m, v = arrays
+            if self.weight_decay:
+                g = g + self.weight_decay * data
+            m = self._m = beta1 * m + (1 - beta1) * g
+            v = self._v = beta2 * v + (1 - beta2) * g * g
+            write_floats(self.params, data - step_size * m / (np.sqrt(v) / correction2_sqrt + self.eps))
+            return
+        self._loop(step_size, correction2_sqrt)
+
+    def _loop(self, step_size: float, correction2_sqrt: float) -> None:
+        """The update one parameter at a time (some parameters hold batches)."""
+        beta1, beta2 = self.betas
+        one_minus_beta1, one_minus_beta2 = 1 - beta1, 1 - beta2
+        decay, eps, sqrt = self.weight_decay, self.eps, math.sqrt
+        first = self._m = _as_list(self._m)
+        second = self._v = _as_list(self._v)
         for i, p in enumerate(self.params):
             g = p.grad + decay * p.data if decay else p.grad
             m = first[i] = beta1 * first[i] + one_minus_beta1 * g
             v = second[i] = beta2 * second[i] + one_minus_beta2 * g * g
             root = sqrt(v) if type(v) is float else v**0.5  # batched values: element-wise
             p.data = p.data - step_size * m / (root / correction2_sqrt + eps)
+
+
+def _floats_of(params: list[Value], *states: Any) -> list[np.ndarray] | None:
+    """The parameters' data, their gradients and the optimizer's ``states`` (one number per
+    parameter each) as arrays, if all of them are plain numbers, else None. The update is then a
+    few numpy expressions instead of a Python loop, with the same float64 arithmetic."""
+    data = floats_of(params)
+    grads = [p.grad for p in params]
+    if data is None or not set(map(type, grads)) <= {float, int}:
+        return None
+    if not all(type(s) is np.ndarray or set(map(type, s)) <= {float} for s in states):
+        return None
+    return [data, np.array(grads, dtype=np.float64), *(np.asarray(s, dtype=np.float64) for s in states)]
+
+
+def _as_list(state: Any) -> list[Any]:
+    return state.tolist() if type(state) is np.ndarray else list(state)
 
 
 def _check_rate(x: Any, what: str) -> float:

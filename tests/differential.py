@@ -347,15 +347,22 @@ def _transforms(example: Example, f: Callable[..., Any], xs: list[float]) -> lis
     return [result]
 
 
-def transforms_theirs(example: Example, leaves: list[torch.Tensor], root: Any) -> list[list[Any]]:
+def transforms_theirs(
+    example: Example, leaves: list[torch.Tensor], root: Any, along_the_way: bool = False
+) -> list[list[Any]]:
+    """The transform's result; ``along_the_way``: the lower orders' full results before it (a
+    hessian's gradient, a third derivative's hessian), which chainrule computes on its way too."""
     first = _their_grads(root, leaves, None, create_graph=True)
     if example.order == 1:
         return [_numbers([first[a] for a in example.argnums])]
+    before = [_numbers(first)] if along_the_way else []
     rows = [_their_grads(g, leaves, None, create_graph=True) for g in first]
+    hessian = _numbers([entry for row in rows for entry in row])
     if example.order == 2:
-        return [_numbers([entry for row in rows for entry in row])]
+        return [*before, hessian]
     i, j, k = example.entry
-    return [_numbers([_their_grads(rows[i][j], leaves, None, create_graph=False)[k]])]
+    before += [hessian] if along_the_way else []
+    return [*before, _numbers([_their_grads(rows[i][j], leaves, None, create_graph=False)[k]])]
 
 
 def their_run(
@@ -459,11 +466,11 @@ def _nudge_leaf(x: Any) -> Any:
 
 
 def their_derivatives(
-    example: Example, data: list[Any], ours: list[Any] | None, nudge: float = 0.0
+    example: Example, data: list[Any], ours: list[Any] | None, nudge: float = 0.0, along_the_way: bool = False
 ) -> list[list[Any]]:
     tensors, theirs = their_run(example.program, data, ours, nudge=nudge)
     if example.route == "transforms":
-        return transforms_theirs(example, tensors, theirs[-1])
+        return transforms_theirs(example, tensors, theirs[-1], along_the_way)
     return derivatives_theirs(example, tensors, theirs[-1])
 
 

@@ -419,7 +419,9 @@ def _check_anomaly(example: Example, data: list[Any], plain: Outcome, classify: 
     error = flagged.error.error if isinstance(flagged.error, Stopped) else flagged.error
     if isinstance(error, AnomalyError):
         their_values = their_run(example.program, data, None)[1]
-        finite = all_finite(their_values) and all_finite(their_derivatives(example, data, None))
+        # Lower orders too: a hessian's gradient passes through an infinite first derivative
+        on_the_way = their_derivatives(example, data, None, along_the_way=True)
+        finite = all_finite(their_values) and all_finite(on_the_way)
         nan = re.search(r"the gradient \[?[^;]*\bnan\b", str(error)) is not None
         if finite and nan and _their_anomaly_mode_raises(example, data):
             record_event("a NaN gradient: anomaly mode raised in both")
@@ -727,6 +729,17 @@ REPRODUCERS: dict[str, list[Example]] = {
         Example(_program([0.0], ("abs", X, "no_grad"), ("sqrt", X)), anomaly=True),
         # d3/dx3 of log(y): grad(f, 0) also pushes 1/5e-324 = inf into y's fresh leaf
         Example(_program([0.0, 5e-324], ("log", X)), "transforms", 3, anomaly=True, argnums=(0, 1)),
+        # d3/dx0^3 of sqrt(y) at y = 0 is 0, but the gradient on the way has d/dy = inf (in
+        # PyTorch too, whose anomaly mode looks for NaN only)
+        Example(
+            _program([0.0, 0.0], ("sqrt", X)),
+            "transforms",
+            3,
+            anomaly=True,
+            feature="grad_of_hessian",
+            argnums=(0, 1),
+            entry=(0, 0, 0),
+        ),
     ],
     # sqrt'(0) = inf into relu at x = 0: AnomalyError; x's gradient is 0, in PyTorch too
     "anomaly_inf_selected_away": [

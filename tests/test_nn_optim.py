@@ -155,3 +155,60 @@ def test_bad_momentum_and_betas():
         Adam([Value(1.0)], betas=(0.9, 1.0))
     with pytest.raises(ValueError, match="betas must be two numbers"):
         Adam([Value(1.0)], betas=(0.9,))  # type: ignore[arg-type]
+
+
+def _one_at_a_time(optimizer: Optimizer) -> None:
+    """``optimizer.step()`` forced through the per-parameter loop (as when a parameter is batched)."""
+    import nn.optim
+
+    real = nn.optim._floats_of
+    nn.optim._floats_of = lambda *args: None  # type: ignore[assignment]
+    try:
+        optimizer.step()
+    finally:
+        nn.optim._floats_of = real
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: SGD(ps, lr=0.1),
+        lambda ps: SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01),
+        lambda ps: Adam(ps, lr=lambda k: 0.01 * (1 - k / 100), betas=(0.9, 0.95), weight_decay=0.1),
+    ],
+    ids=["sgd", "sgd-momentum-decay", "adam"],
+)
+def test_the_array_update_gives_the_same_bits_as_the_loop(make):
+    rng = np.random.default_rng(3)
+    start = rng.normal(size=50).tolist()
+    fast, slow = [Value(x) for x in start], [Value(x) for x in start]
+    fast_opt, slow_opt = make(fast), make(slow)
+    for step in range(6):
+        grads = rng.normal(size=50).tolist()
+        grads[0] = 0  # an int gradient, as a user's ``p.grad = 0`` leaves it
+        for p, q, g in zip(fast, slow, grads):
+            p.grad = q.grad = g
+        if step == 3:  # the loop takes over the array's state, and hands it back
+            _one_at_a_time(fast_opt)
+        else:
+            fast_opt.step()
+        _one_at_a_time(slow_opt)
+        assert [p.data for p in fast] == [q.data for q in slow]
+        assert all(type(p.data) is float for p in fast)
+
+
+def test_a_batched_parameter_takes_the_loop():
+    w, b = Value(1.0), Value(np.array([1.0, 2.0]))
+    opt = Adam([w, b], lr=0.1)
+    w.grad, b.grad = 3.0, np.array([1.0, -1.0])
+    opt.step()
+    assert w.data == pytest.approx(0.9) and b.data.tolist() == pytest.approx([0.9, 2.1])
+
+
+def test_a_graph_built_before_an_optimizer_step_refuses_backward():
+    w = Value(2.0)
+    y = w * w
+    y.backward()
+    Adam([w], lr=0.1).step()
+    with pytest.raises(RuntimeError, match="changed after the mul node"):
+        y.backward()
