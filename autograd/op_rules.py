@@ -198,7 +198,8 @@ def pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     # graph per sample (log of 1 where a <= 0, times 0 or nan), so its derivatives are too.
     if _is_array(ad) and not np.all(ad > 0):
         mask = np.where(ad > 0, 1.0, np.where((ad == 0) & (bd >= 0), 0.0, np.nan))
-        db = out * log(a + np.where(ad > 0, 0.0, 1.0 - ad)) * mask
+        positive = np.where(ad > 0, 1.0, 0.0)  # a * 0 + 1 where a <= 0, not a + (1 - a): 1e300 cancels
+        db = out * log(a * positive + (1.0 - positive)) * mask
     elif _is_array(ad) or ad > 0:
         db = out * log(a)
     elif ad == 0:  # per sample for a batched exponent: NaN where it is NaN
