@@ -220,6 +220,7 @@ class Traced:
         fn: the function.
         key: the extra part of the cache key, ``key(*args)``, or ``None``.
         straight_line: passed to each :class:`~autograd.Tape`.
+        vectorized: passed to each :class:`~autograd.Tape`.
         check_reads: which recordings are watched for reads that freeze data
             (:class:`FrozenDataWarning`): ``"every"`` one (the default), the ``"first"`` of
             this function only (later shapes usually run the same lines), or ``"never"``.
@@ -232,6 +233,7 @@ class Traced:
         fn: Callable[..., Value],
         key: Callable[..., Hashable] | None = None,
         straight_line: bool | None = None,
+        vectorized: bool = False,
         check_reads: str = "every",
     ) -> None:
         if check_reads not in _CHECKS:
@@ -243,6 +245,7 @@ class Traced:
         if key is not None and not callable(key):
             raise TypeError(f"trace: key must be a function of the arguments, got {type(key).__name__}")
         self.fn, self.key, self.straight_line, self.check_reads = fn, key, straight_line, check_reads
+        self.vectorized = vectorized
         self._name = getattr(fn, "__qualname__", repr(fn))
         try:
             self._arg_names = list(inspect.signature(fn).parameters)
@@ -282,7 +285,9 @@ class Traced:
             raise TypeError(
                 f"trace({self._name}): the function must return a Value, got {type(root).__name__}"
             )
-        recording = self._recordings[cache_key] = _Recording(Tape(root, self.straight_line), placeholders)
+        recording = self._recordings[cache_key] = _Recording(
+            Tape(root, self.straight_line, self.vectorized), placeholders
+        )
         self._recorded = True
         return recording
 
@@ -320,6 +325,7 @@ def trace(
     *,
     key: Callable[..., Hashable] | None = None,
     straight_line: bool | None = None,
+    vectorized: bool = False,
     check_reads: str = "every",
 ) -> Any:
     """Record ``fn``'s graph once per structure of its arguments (and ``key(*args)``), replay it after.
@@ -335,6 +341,9 @@ def trace(
             for what the graph depends on beyond the arguments' shapes (a value that decides
             control flow, say).
         straight_line: passed to each :class:`~autograd.Tape` (``None``: by size).
+        vectorized: passed to each :class:`~autograd.Tape`: replay with numpy, a group of like
+            nodes at a time (gradients equal to the walk's to rounding; see
+            :mod:`autograd.vectorized`).
         check_reads: ``"every"`` (default), ``"first"`` or ``"never"``: which recordings are
             watched for reads that freeze data (see :class:`Traced`).
 
@@ -353,8 +362,10 @@ def trace(
         (6.0, 15.0, 8.0, 2)
     """
     if fn is None:
-        return functools.partial(trace, key=key, straight_line=straight_line, check_reads=check_reads)
-    return Traced(fn, key=key, straight_line=straight_line, check_reads=check_reads)
+        return functools.partial(
+            trace, key=key, straight_line=straight_line, vectorized=vectorized, check_reads=check_reads
+        )
+    return Traced(fn, key=key, straight_line=straight_line, vectorized=vectorized, check_reads=check_reads)
 
 
 def _structure(arg: Any, numbers: list[Any], where: str) -> Hashable:
