@@ -435,6 +435,9 @@ def _check_anomaly(example: Example, data: list[Any], plain: Outcome, classify: 
                 raise KnownBroken("anomaly_unrequested_gradient")
             if classify and broken("anomaly_inf_selected_away") and _relu_selects(example):
                 raise KnownBroken("anomaly_inf_selected_away")
+            for category in DIVERGENCES:  # a NaN made in between by the arithmetic that differs
+                if classify and nan and CONDITIONS[category](example, their_values):
+                    raise KnownBroken(category)
             raise Mismatch(f"detect_anomaly raised where every PyTorch number is finite: {error}")
         record_event("anomaly mode raised where PyTorch is not finite")
         return
@@ -729,6 +732,8 @@ REPRODUCERS: dict[str, list[Example]] = {
         Example(_program([math.nan], ("pow", X, ("c", 0.0)))),  # chainrule nan, PyTorch 0
         Example(_program([[0.0, math.nan]], ("pow", X, ("c", 0.0)))),  # [0, nan] against [0, 0]
         Example(_program([0.0], ("pow", X, ("c", 0.0)), ("neg", X), ("pow", X, X))),  # NaN upstream
+        # in between, d2/da2 makes 0 * inf = NaN (not in the result): anomaly mode reports it
+        Example(_program([[0.0, 5e-324]], ("pow", X, ("c", 0.0))), "create_graph", 2, anomaly=True),
     ],
     # sqrt'(0) = inf into abs(x) made under no_grad: AnomalyError; PyTorch: no gradient, all finite
     "anomaly_unrequested_gradient": [
