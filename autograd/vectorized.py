@@ -165,8 +165,10 @@ def plan_levels(order: list[Value]) -> LevelPlan | None:
 
 
 def _forward(group: _Group, inputs: np.ndarray) -> Any:
+    if len(group.outputs) == 1:  # numpy sums a lone column pairwise: the walk's rule adds in turn
+        return group.op.forward(*inputs[:, 0].tolist())
     name = group.op.name
-    if name == "dot":  # w . x [+ bias], the terms added in order: a reduction along the rows
+    if name == "dot":  # w . x [+ bias], the terms added in turn (a reduction across rows is)
         n = group.width // 2
         total = (inputs[:n] * inputs[n : 2 * n]).sum(axis=0)
         return total + inputs[-1] if group.width % 2 else total

@@ -113,6 +113,20 @@ def test_a_layered_graph_falls_into_few_groups_and_matches_the_walk():
     assert close([p.grad for p in params + xs], [2 * g for g in expected])
 
 
+@pytest.mark.parametrize("copies", [1, 3])
+def test_sums_add_in_turn_as_the_walk_does(copies):
+    """A lone node's column would be summed pairwise by numpy: the forward is the walk's, bit for bit."""
+    rng = np.random.default_rng(1)
+    scale = 10.0 ** rng.integers(-8, 8, size=40)
+    leaves = [Value(x) for x in (rng.normal(size=40) * scale).tolist()]
+    outs = [dot(leaves[:20], leaves[20:]) - sum_values(leaves[k:]) for k in range(copies)]
+    root = sum_values(outs) * 1.0
+    walk, fast = Tape(root, straight_line=False), Tape(root, vectorized=True)
+    expected = walk.forward()
+    assert fast.forward() == expected
+    assert [node.data for node in fast.order] == [node.data for node in walk.order]
+
+
 def test_interior_gradients_are_reset_and_data_restamped():
     w, x = Value(2.0), Value(3.0)
     y = w * x
