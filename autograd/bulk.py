@@ -33,7 +33,7 @@ def floats_of(values: Sequence[Value]) -> np.ndarray | None:
     data = [v._data for v in values]
     if data and set(map(type, data)) != {float}:
         return None
-    return np.array(data, dtype=np.float64)
+    return np.fromiter(data, dtype=np.float64, count=len(data))
 
 
 def write_floats(values: Sequence[Value], numbers: np.ndarray) -> None:

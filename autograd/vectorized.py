@@ -35,6 +35,7 @@ Example:
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -84,7 +85,7 @@ class LevelPlan:
         if leaf_data and set(map(type, leaf_data)) != {float}:
             return NOT_FLOATS
         data = np.empty(self.size)
-        data[self.leaf_slots] = leaf_data
+        data[self.leaf_slots] = np.fromiter(leaf_data, dtype=np.float64, count=len(leaf_data))
         try:
             with np.errstate(all="ignore"):
                 for group in self.groups:
@@ -119,7 +120,8 @@ class LevelPlan:
             return False
         for node, x in zip(self.ops, grads[self.op_slots].tolist()):
             node.grad = x
-        for leaf, x in zip(self.leaves, (np.array(old, dtype=np.float64) + grads[self.leaf_slots]).tolist()):
+        old_grads = np.fromiter(old, dtype=np.float64, count=len(old))
+        for leaf, x in zip(self.leaves, (old_grads + grads[self.leaf_slots]).tolist()):
             leaf.grad = x
         return True
 
@@ -127,40 +129,36 @@ class LevelPlan:
 def plan_levels(order: list[Value]) -> LevelPlan | None:
     """The plan of a topological ``order`` whose last node is the root, or ``None`` if an op is
     not one of chainrule's own (its rules may not take a batch element by element)."""
-    slot: dict[Value, int] = {}
-    levels: list[int] = []
-    known: set[int] = set()  # ids of the ops checked
+    index = {node: i for i, node in enumerate(order)}
+    slot_of = index.__getitem__
+    levels = [0] * len(order)
+    level_of = levels.__getitem__
     crowds: dict[tuple[int, int, int], tuple[Any, list[int], list[list[int]]]] = {}
-    for i, node in enumerate(order):  # one pass, the cheapest Python per node: graphs are big
-        slot[node] = i
+    for i, node in enumerate(order):  # the least Python per node: graphs are big
         a = node._a
         if a is None:
-            levels.append(0)
             continue
-        op: Any = node.op
-        if id(op) not in known:
+        if node._many:
+            inputs = list(map(slot_of, node._many))
+            level = levels[i] = 1 + max(map(level_of, inputs))
+        elif node._b is None:
+            inputs = [index[a]]
+            level = levels[i] = 1 + levels[inputs[0]]
+        else:
+            inputs = [index[a], index[node._b]]
+            level = levels[i] = 1 + max(levels[inputs[0]], levels[inputs[1]])
+        crowd = crowds.get((level, id(node.op), len(inputs)))
+        if crowd is None:
+            op: Any = node.op
             if op.name not in _PER_ELEMENT or OPS[op.name] is not op:
                 return None
-            known.add(id(op))
-        if node._many:
-            inputs = [slot[p] for p in node._many]
-            level = 1 + max(map(levels.__getitem__, inputs))
-        elif node._b is None:
-            inputs = [slot[a]]
-            level = 1 + levels[inputs[0]]
-        else:
-            inputs = [slot[a], slot[node._b]]
-            level = 1 + max(levels[inputs[0]], levels[inputs[1]])
-        levels.append(level)
-        crowd = crowds.get((level, id(op), len(inputs)))
-        if crowd is None:
             crowd = crowds[level, id(op), len(inputs)] = (op, [], [])
         crowd[1].append(i)
         crowd[2].append(inputs)
-    groups = [
-        _Group(op, np.array(rows, dtype=np.intp).T.copy(), np.array(outputs, dtype=np.intp))
-        for _, (op, outputs, rows) in sorted(crowds.items(), key=lambda item: item[0][0])
-    ]
+    groups = []
+    for (_, _, width), (op, outputs, rows) in sorted(crowds.items(), key=lambda item: item[0][0]):
+        flat = np.fromiter(chain.from_iterable(rows), dtype=np.intp, count=width * len(rows))
+        groups.append(_Group(op, flat.reshape(len(rows), width).T.copy(), np.array(outputs, dtype=np.intp)))
     return LevelPlan(order, groups)
 
 

@@ -214,7 +214,11 @@ def _floats_of(params: list[Value], *states: Any) -> list[np.ndarray] | None:
         return None
     if not all(type(s) is np.ndarray or set(map(type, s)) <= {float} for s in states):
         return None
-    return [data, np.array(grads, dtype=np.float64), *(np.asarray(s, dtype=np.float64) for s in states)]
+    return [
+        data,
+        np.fromiter(grads, dtype=np.float64, count=len(grads)),
+        *(np.asarray(s, dtype=np.float64) for s in states),
+    ]
 
 
 def _as_list(state: Any) -> list[Any]:
