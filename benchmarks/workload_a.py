@@ -267,7 +267,7 @@ def measure(peer: str, params: dict[str, Any]) -> dict[str, Any]:
 # --- the report -----------------------------------------------------------------------------
 
 
-def run(rounds: int = 3) -> Section:
+def run(rounds: int = 5) -> Section:
     from autograd.tape import STRAIGHT_LINE_EDGES
 
     def params(peer: str, r: int) -> dict[str, Any]:

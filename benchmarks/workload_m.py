@@ -318,7 +318,7 @@ def max_relative_difference(got: list[float], expected: list[float]) -> float:
 # --- the report ----------------------------------------------------------------------------------
 
 
-def run(rounds: int = 3) -> Section:
+def run(rounds: int = 5) -> Section:
     def params(peer: str, r: int) -> dict[str, Any]:
         warmup, steps = (0, REPLAY_STEPS) if peer in ("minimal", "chainrule-replay") else (WARMUP, STEPS)
         steps = MICROGRAD_STEPS if peer == "micrograd" else steps
