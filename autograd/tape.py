@@ -136,8 +136,10 @@ class Tape:
     def forward(self) -> Any:
         """Recompute every node from the leaves' current data; return the root's new data."""
         check = is_anomaly_enabled()
-        plan = self._levels() if self.vectorized and not check else None
-        if plan is not None:
+        plan = self._levels() if self.vectorized else None
+        if plan is not None and check:
+            plan.forget()  # the checked walk recomputes the nodes: the plan's numbers go stale
+        elif plan is not None:
             out = plan.forward()
             if out is not None and out is not NOT_FLOATS:
                 self._fresh = _Writes.count

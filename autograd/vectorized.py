@@ -81,6 +81,7 @@ class LevelPlan:
     def forward(self) -> Any:
         """Every op node's data from the leaves' data; the root's data, or ``NOT_FLOATS`` (a leaf
         holds a batch) or ``None`` (a rule raised or a number is not finite) with nothing changed."""
+        self._data = None  # until this forward succeeds, a backward is the walk's
         leaf_data = [leaf._data for leaf in self.leaves]
         if leaf_data and set(map(type, leaf_data)) != {float}:
             return NOT_FLOATS
@@ -91,10 +92,8 @@ class LevelPlan:
                 for group in self.groups:
                     data[group.outputs] = _forward(group, data[group.inputs])
         except Exception:  # the walk raises it again, with the scalar rule's message
-            self._data = None
             return None
         if not np.isfinite(data).all():
-            self._data = None
             return None
         self._data = data
         stamp = _Writes.count  # as the walk stamps each node it writes
@@ -102,6 +101,10 @@ class LevelPlan:
             node._data = x
             node._stamp = stamp
         return data[-1].item()
+
+    def forget(self) -> None:
+        """The nodes were recomputed by something else (the walk): the next backward is not ours."""
+        self._data = None
 
     def backward(self, seed: float) -> bool:
         """Add d(root)/d(leaf) * seed to each leaf's grad (op nodes get theirs); False, with

@@ -175,6 +175,25 @@ def test_batched_leaves_and_anomaly_mode_take_the_walk():
     assert y.grad == pytest.approx(2 * math.e)
 
 
+def test_a_backward_after_a_forward_by_the_walk_is_the_walks():
+    """Once the walk recomputed the nodes (a batch in a leaf, anomaly mode), the plan's numbers
+    from its own last forward are stale: the backward must not use them."""
+    x = Value(2.0)
+    tape = Tape((x * x).exp(), vectorized=True)
+    tape.forward()
+    x.data = 1.0
+    with detect_anomaly():
+        tape.forward()
+    x.grad = 0.0
+    tape.backward()
+    assert x.grad == pytest.approx(2 * math.e)  # 2x e^(x^2) at x = 1, not at x = 2
+    x.data = np.array([1.0, 0.5])
+    tape.forward()
+    x.grad = 0.0
+    tape.backward(np.array([1.0, 1.0]))
+    assert x.grad.tolist() == pytest.approx([2 * math.e, math.exp(0.25)])
+
+
 def test_an_op_outside_the_table_is_not_planned(monkeypatch):
     x = Value(2.0)
     y = x * x
