@@ -5,6 +5,11 @@ parameter's ``grad`` and writes a new ``data`` (under ``no_grad``: no graph is r
 ``zero_grad()`` resets the gradients. The learning rate is a number or a schedule: a callable
 of the step number (0 for the first ``step()``).
 
+While every parameter holds a float, a step is a few numpy expressions over all of them at once
+(read and written in bulk through :mod:`autograd.bulk`): the same float64 operations as the
+loop over parameters, so the same bits, at a fraction of the cost for thousands of parameters.
+A parameter holding a batch sends the step back to the loop.
+
 Example:
     >>> from autograd import Value
     >>> from nn.optim import SGD
