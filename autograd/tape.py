@@ -192,18 +192,13 @@ class Tape:
         if self._fresh != _Writes.count:  # some data was written since: not necessarily ours
             refuse_stale(self.order)
             self._fresh = _Writes.count
-        program = self._straight_line()
-        if (
-            program is not None
-            and self._leaves_scalar
-            and not is_anomaly_enabled()
-            and (seed is None or isinstance(seed, (int, float)))
-        ):
-            program.backward(1.0 if seed is None else float(seed))
-            return
-        if isinstance(self._plan, LevelPlan) and not is_anomaly_enabled():  # planned by a forward
-            number = 1.0 if seed is None else float(seed) if isinstance(seed, (int, float)) else None
-            if number is not None and self._plan.backward(number):
+        number = 1.0 if seed is None else float(seed) if isinstance(seed, (int, float)) else None
+        if number is not None and not is_anomaly_enabled():  # the fast replays take a number seed
+            program = self._straight_line()
+            if program is not None and self._leaves_scalar:
+                program.backward(number)
+                return
+            if isinstance(self._plan, LevelPlan) and self._plan.backward(number):  # planned by a forward
                 return
         backpropagate(self.root, self._ops, seed)  # leaves only receive: no need to visit them
 
