@@ -27,7 +27,7 @@ _SUM, _DOT = OPS["sum"], OPS["dot"]
 def _lift_all(items: Iterable[Any], what: str) -> tuple[Value, ...]:
     lifted = []
     for i, item in enumerate(items):
-        value = _lift(item)
+        value = item if type(item) is Value else _lift(item)
         if value is NotImplemented:
             raise TypeError(f"{what}[{i}] must be a Value or a number, got {type(item).__name__}")
         lifted.append(value)

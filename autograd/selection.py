@@ -35,9 +35,10 @@ from typing import Any
 
 import numpy as np
 
+from autograd.nary import _lift_all
 from autograd.op_rules import data, different_batch_sizes
 from autograd.ops import register_op
-from autograd.value import Operand, Value, _lift, apply_op
+from autograd.value import Operand, Value, apply_op
 
 __all__ = ["gather", "logsumexp"]
 
@@ -193,13 +194,3 @@ def logsumexp(values: Iterable[Operand]) -> Value:
     if not parents:
         raise ValueError("logsumexp: the log of an empty sum is undefined (values is empty)")
     return apply_op(_LOGSUMEXP, parents)
-
-
-def _lift_all(items: Iterable[Any], what: str) -> tuple[Value, ...]:
-    lifted = []
-    for i, item in enumerate(items):
-        value = item if type(item) is Value else _lift(item)
-        if value is NotImplemented:
-            raise TypeError(f"{what}[{i}] must be a Value or a number, got {type(item).__name__}")
-        lifted.append(value)
-    return tuple(lifted)
