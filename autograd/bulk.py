@@ -4,8 +4,8 @@ Writing ``p.data = x`` checks ``x`` (as ``Value(x)`` does) and stamps ``p`` as c
 graph built before the write refuses to run backward with the new data. For an optimizer's
 thousands of scalar parameters that per-write work costs more than the update itself.
 :func:`floats_of` reads the parameters' data into one numpy array (``None`` unless every one is
-a plain float), and :func:`write_floats` writes an array of float64 back: the check done once
-for the whole array, one stamp for all the values.
+a plain float), :func:`grads_of` their gradients, and :func:`write_floats` writes an array of
+float64 back: the check done once for the whole array, one stamp for all the values.
 
 Example:
     >>> from autograd import Value
@@ -25,7 +25,7 @@ import numpy as np
 
 from autograd.value import Value, _Writes
 
-__all__ = ["floats_of", "write_floats"]
+__all__ = ["floats_of", "grads_of", "write_floats"]
 
 
 def floats_of(values: Sequence[Value]) -> np.ndarray | None:
@@ -34,6 +34,15 @@ def floats_of(values: Sequence[Value]) -> np.ndarray | None:
     if data and set(map(type, data)) != {float}:
         return None
     return np.fromiter(data, dtype=np.float64, count=len(data))
+
+
+def grads_of(values: Sequence[Value]) -> np.ndarray | None:
+    """The values' gradients as a float64 array, or ``None`` unless each is a plain number
+    (a float, or the int a user's ``p.grad = 0`` leaves)."""
+    grads = [v.grad for v in values]
+    if not set(map(type, grads)) <= {float, int}:
+        return None
+    return np.fromiter(grads, dtype=np.float64, count=len(grads))
 
 
 def write_floats(values: Sequence[Value], numbers: np.ndarray) -> None:

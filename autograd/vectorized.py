@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd.bulk import floats_of, grads_of
 from autograd.ops import OPS, Op
 from autograd.value import Value, _Writes
 
@@ -82,11 +83,11 @@ class LevelPlan:
         """Every op node's data from the leaves' data; the root's data, or ``NOT_FLOATS`` (a leaf
         holds a batch) or ``None`` (a rule raised or a number is not finite) with nothing changed."""
         self._data = None  # until this forward succeeds, a backward is the walk's
-        leaf_data = [leaf._data for leaf in self.leaves]
-        if leaf_data and set(map(type, leaf_data)) != {float}:
+        leaf_data = floats_of(self.leaves)
+        if leaf_data is None:
             return NOT_FLOATS
         data = np.empty(self.size)
-        data[self.leaf_slots] = np.fromiter(leaf_data, dtype=np.float64, count=len(leaf_data))
+        data[self.leaf_slots] = leaf_data
         try:
             with np.errstate(all="ignore"):
                 for group in self.groups:
@@ -110,8 +111,8 @@ class LevelPlan:
         """Add d(root)/d(leaf) * seed to each leaf's grad (op nodes get theirs); False, with
         nothing changed, when the last forward was not this plan's or a number is not finite."""
         data = self._data
-        old = [leaf.grad for leaf in self.leaves]
-        if data is None or (old and not set(map(type, old)) <= {float, int}):
+        old = grads_of(self.leaves)
+        if data is None or old is None:
             return False
         grads = np.zeros(self.size)
         grads[-1] = seed
@@ -123,8 +124,7 @@ class LevelPlan:
             return False
         for node, x in zip(self.ops, grads[self.op_slots].tolist()):
             node.grad = x
-        old_grads = np.fromiter(old, dtype=np.float64, count=len(old))
-        for leaf, x in zip(self.leaves, (old_grads + grads[self.leaf_slots]).tolist()):
+        for leaf, x in zip(self.leaves, (old + grads[self.leaf_slots]).tolist()):
             leaf.grad = x
         return True
 

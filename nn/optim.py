@@ -31,7 +31,7 @@ from typing import Any, Union
 import numpy as np
 
 from autograd import Value, no_grad
-from autograd.bulk import floats_of, write_floats
+from autograd.bulk import floats_of, grads_of, write_floats
 
 __all__ = ["Optimizer", "SGD", "Adam", "LearningRate"]
 
@@ -222,17 +222,12 @@ def _floats_of(params: list[Value], *states: Any) -> list[np.ndarray] | None:
     """The parameters' data, their gradients and the optimizer's ``states`` (one number per
     parameter each) as arrays, if all of them are plain numbers, else None. The update is then a
     few numpy expressions instead of a Python loop, with the same float64 arithmetic."""
-    data = floats_of(params)
-    grads = [p.grad for p in params]
-    if data is None or not set(map(type, grads)) <= {float, int}:
+    data, grads = floats_of(params), grads_of(params)
+    if data is None or grads is None:
         return None
     if not all(type(s) is np.ndarray or set(map(type, s)) <= {float} for s in states):
         return None
-    return [
-        data,
-        np.fromiter(grads, dtype=np.float64, count=len(grads)),
-        *(np.asarray(s, dtype=np.float64) for s in states),
-    ]
+    return [data, grads, *(np.asarray(s, dtype=np.float64) for s in states)]
 
 
 def _as_list(state: Any) -> list[Any]:

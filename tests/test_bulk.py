@@ -4,13 +4,21 @@ import numpy as np
 import pytest
 
 from autograd import Value
-from autograd.bulk import floats_of, write_floats
+from autograd.bulk import floats_of, grads_of, write_floats
 
 
 def test_floats_of_reads_scalars_and_refuses_batches():
     assert floats_of([Value(1.0), Value(2)]).tolist() == [1.0, 2.0]
     assert floats_of([Value(1.0), Value(np.array([1.0, 2.0]))]) is None
     assert floats_of([]).shape == (0,)
+
+
+def test_grads_of_reads_numbers_and_refuses_batches():
+    a, b = Value(1.0), Value(2.0)
+    a.grad, b.grad = 0, 1.5  # a user's ``p.grad = 0`` leaves an int
+    assert grads_of([a, b]).tolist() == [0.0, 1.5]
+    b.grad = np.array([1.0, 2.0])
+    assert grads_of([a, b]) is None
 
 
 def test_write_floats_writes_and_stamps_each_value():
