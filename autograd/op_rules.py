@@ -178,8 +178,8 @@ def pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     if ad is not a and a.op == "const":  # a number in a derivative graph: no term (it may overflow)
         da = None
     elif batched and np.any((ad == 0) & (bd < 1)):
-        m = np.asarray(ad == 0, dtype=np.float64) * np.ones_like(bd)
-        da = b * out / (a + m) * (1 - 2 * m) + np.where((ad == 0) & (bd > 0), math.inf, 0.0)
+        m = np.asarray((ad == 0) & (bd < 1), dtype=np.float64) * np.ones_like(bd)  # the +inf samples
+        da = -b * out / (1 + a * m) * m + b * (a + m) ** (b - 1) * (1 - m) + np.where(m * bd > 0, np.inf, 0)
     elif batched and np.any(bd == 0):  # per sample: b / a * a**b where b == 0, b * a**(b-1) elsewhere
         k = np.asarray(bd != 0, dtype=np.float64)
         da = b / (a * (1 - k) + k) * a ** (b - k)

@@ -136,6 +136,8 @@ CATEGORIES: dict[str, str] = {
     "flags the NaN, not the inf); exposed once relu_times_infinity was fixed (x got NaN before)",
     "pow_huge_negative_base": "(new) d/db a ** b for a batch holding a negative base near 1e300: "
     "the NaN it must be was computed as log(a + (1 - a)), and 1 - a rounds to -a: log(0) raised",
+    "zero_base_batch_inf": "(new) d/da a ** b for a batch at a = 0 with one sample's 0 < b < 1: "
+    "every zero-base sample got +inf (0 ** [1, 1, 0.5]: chainrule [inf, inf, inf], PyTorch [1, 1, inf])",
     "zero_base_nan_exponent": "(new) d/db 0 ** b at b = NaN: chainrule 0 (the limit at a == 0), "
     "PyTorch NaN (it selects 0 only where b >= 0)",
     "pow_zero_exponent_selects": "(new) d/da a ** 0: PyTorch's pow backward selects 0 where the "
@@ -724,6 +726,7 @@ REPRODUCERS: dict[str, list[Example]] = {
     ],
     "constant_term_overflow": [Example(_program([[-0.5]], ("pow", ("c", 1e-300), X)), "create_graph", 2)],
     "zero_base_nan_exponent": [Example(_program([math.nan], ("pow", ("c", 0.0), X)))],  # 0 vs NaN
+    "zero_base_batch_inf": [Example(_program([[1.0, 1.0, 0.5], [0.0, 0.0, 0.0]], ("pow", X, Y)))],
     "pow_huge_negative_base": [
         Example(_program([[-1e300]], ("pow", X, ("c", 1.0)))),
         Example(_program([[-1e300, 2.0]], ("pow", X, ("c", 2.0))), "create_graph", 2),

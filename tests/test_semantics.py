@@ -68,6 +68,21 @@ def test_a_sample_at_an_infinite_derivative_spoils_only_itself(f: Any, twin: Any
         assert both_infinite or scalar == pytest.approx(ours[i], rel=1e-12)
 
 
+def test_a_zero_base_gives_each_sample_of_a_batch_the_scalar_derivative() -> None:
+    # d/da a**b at a = 0: 1 for b = 1, 0 for b > 1 or b = 0, +inf for 0 < b < 1. A batch with one
+    # +inf sample gave every zero-base sample +inf (PyTorch: [1, 0, inf, 0]); and their second
+    # derivatives are the scalars' too (0, 2, -inf, 0).
+    bs = [1.0, 2.0, 0.5, 0.0]
+    x = Value(np.zeros(4))
+    (g,) = gradients(x ** Value(np.array(bs)), [x], create_graph=True, seed=np.ones(4))
+    (h,) = gradients(g, [x], seed=np.ones(4))
+    assert g.data.tolist() == [1.0, 0.0, math.inf, 0.0]
+    assert h.tolist() == [0.0, 2.0, -math.inf, 0.0]
+    for i, b in enumerate(bs):
+        assert grad(lambda v, b=b: v**b)(0.0) == g.data[i]
+        assert grad(grad(lambda v, b=b: v**b))(0.0) == h[i]
+
+
 def test_the_exponent_derivative_stays_a_graph_per_sample_at_a_non_positive_base() -> None:
     # d2/db2 a**b = a**b * log(a)**2 where a > 0; NaN where a < 0 (PyTorch too); batched, the
     # regular samples keep theirs.
