@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd import protocols
 from autograd.op_rules import data
 from autograd.value import CONSTANT, Hooks, Value
 
@@ -91,6 +92,11 @@ _INPUTS: weakref.WeakKeyDictionary[Value, tuple[Any, ...]] = weakref.WeakKeyDict
 # Values an op made under ``no_grad`` while the mode was on: numbers the graph cannot see, like
 # constants (PyTorch computes no gradient for them).
 _DETACHED: weakref.WeakSet[Value] = weakref.WeakSet()
+# A deep copy or an unpickled graph keeps the mark (a false alarm on the copy otherwise).
+protocols.NODE_NOTES["made_under_no_grad"] = (
+    lambda node: True if node in _DETACHED else None,
+    lambda node, _: _DETACHED.add(node),
+)
 # Interior nodes that received an infinite gradient (let through), and the node that sent it.
 _INFINITE_FROM: weakref.WeakKeyDictionary[Value, Value] = weakref.WeakKeyDictionary()
 

@@ -14,7 +14,9 @@ node, rebuilt in that order. Ops travel by name (``Op`` pickles as a name and co
 the table's own op, ``CONSTANT`` included, so a copy still knows which inputs were
 constants). Leaves are pickled as themselves, so a parameter shared by two pickled values
 stays one parameter; interior nodes shared by two *separately* pickled roots are written once
-per root. ``copy.deepcopy`` shares everything it copies at once, through its memo.
+per root. ``copy.deepcopy`` shares everything it copies at once, through its memo. Notes a
+layer keeps about a node outside it (anomaly mode's mark on a value made under ``no_grad``)
+travel too: the layer registers a reader and a writer in :data:`NODE_NOTES`.
 
 :func:`install` puts these methods on ``Value`` (``import autograd`` does it).
 
@@ -40,15 +42,21 @@ Example:
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from autograd.grad_mode import _mode
 from autograd.ops import CONSTANT
 from autograd.value import Value, _node, topological_order
 
-__all__ = ["install"]
+__all__ = ["NODE_NOTES", "install"]
 
-Record = tuple[Any, Any, str, Any, tuple[int, ...]]
+Notes = dict[str, Any]
+Record = tuple[Any, Any, str, Any, tuple[int, ...], Notes]
+
+# name -> (read, write): read(node) gives a picklable note or None (no note), write(node, note)
+# puts it on a copy. Layers register here; this module imports none of them.
+NODE_NOTES: dict[str, tuple[Callable[[Value], Any], Callable[[Value, Any], None]]] = {}
 
 
 def _float(self: Value) -> float:
@@ -75,7 +83,18 @@ def _reduce_ex(self: Value, protocol: Any) -> tuple[Any, ...]:
 
 
 def _record(node: Value, index: dict[Value, int]) -> Record:
-    return (node.data, node.grad, node.label, node.op, tuple(index[p] for p in node.parents))
+    return (node.data, node.grad, node.label, node.op, tuple(index[p] for p in node.parents), _notes_of(node))
+
+
+def _notes_of(node: Value) -> Notes:
+    notes = {name: read(node) for name, (read, _) in NODE_NOTES.items()}
+    return {name: note for name, note in notes.items() if note is not None}
+
+
+def _write_notes(node: Value, notes: Notes) -> None:
+    for name, note in notes.items():
+        if name in NODE_NOTES:
+            NODE_NOTES[name][1](node, note)
 
 
 def _rebuild(records: list[Record | Value]) -> Value:
@@ -84,9 +103,10 @@ def _rebuild(records: list[Record | Value]) -> Value:
         if isinstance(record, Value):  # a leaf, unpickled (and shared) on its own
             nodes.append(record)
             continue
-        data, grad, label, op, parents = record
+        data, grad, label, op, parents, notes = record
         node = _node(data, op, tuple(nodes[i] for i in parents))
         node.grad, node.label = grad, label
+        _write_notes(node, notes)
         nodes.append(node)
     return nodes[-1]
 
@@ -96,6 +116,7 @@ def _deepcopy(self: Value, memo: dict[int, Any]) -> Value:
         if id(node) not in memo:
             twin = _node(copy.deepcopy(node.data, memo), node.op, tuple(memo[id(p)] for p in node.parents))
             twin.grad, twin.label = copy.deepcopy(node.grad, memo), node.label
+            _write_notes(twin, _notes_of(node))
             memo[id(node)] = twin
     copied: Value = memo[id(self)]
     return copied

@@ -150,7 +150,7 @@ CATEGORIES: dict[str, str] = {
 
 
 # The categories the engine gets wrong today: ONE switch each. Remove a name when its fix lands.
-KNOWN_BROKEN: set[str] = {"anomaly_detached_after_deepcopy"}
+KNOWN_BROKEN: set[str] = set()
 
 # Where chainrule differs from PyTorch on purpose (docs/semantics.md says why): classified and
 # counted like a known-broken category, but not a bug to fix.
@@ -735,7 +735,12 @@ REPRODUCERS: dict[str, list[Example]] = {
             _program([[0.5], 0.0], ("abs", X), ("abs", X, "no_grad"), ("pow", X, ("v", 3))),
             anomaly=True,
             feature="deepcopy",
-        )
+        ),
+        Example(
+            _program([[0.5], 0.0], ("abs", X), ("abs", X, "no_grad"), ("pow", X, ("v", 3))),
+            anomaly=True,
+            feature="pickle",
+        ),
     ],
     "zero_base_batch_inf": [Example(_program([[1.0, 1.0, 0.5], [0.0, 0.0, 0.0]], ("pow", X, Y)))],
     "pow_huge_negative_base": [
