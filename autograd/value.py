@@ -145,9 +145,8 @@ class Value:
         (6.0, Op('pow'))
     """
 
-    # The first two parents sit in slots ``_a`` and ``_b`` (``None`` if absent) and an op with
-    # more keeps all of them in ``_many``: then a node is one object for Python's garbage
-    # collector to track, not two (a node and a tuple), which halves its work.
+    # Parents sit in slots ``_a``, ``_b`` (``None`` if absent), all in ``_many`` past two: a node
+    # is then one object for Python's garbage collector to track, not two (a node and a tuple).
     __slots__ = ("_data", "grad", "label", "op", "_a", "_b", "_many", "_stamp", "__weakref__")
     __array_ufunc__ = None  # make numpy hand ``array <op> Value`` back to our reflected operators
 
@@ -196,7 +195,7 @@ class Value:
             >>> a.grad
             27.0
         """
-        backpropagate(self, topological_order(self), seed)
+        backpropagate(self, topological_order(self, leaves=False), seed)
 
     def item(self) -> float:
         """The data as a Python float (scalar values only)."""
@@ -275,9 +274,10 @@ def _plain(x: Any) -> Any:
 # --- the backward pass -----------------------------------------------------------------------
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(root: Value, leaves: bool = True) -> list[Value]:
     """Every node that ``root`` depends on, inputs before the ops that use them, root last: an
-    iterative depth-first search (a chain of a million nodes is fine), the same on every run."""
+    iterative depth-first search (a chain of a million nodes is fine), the same on every run.
+    ``leaves=False``: only the nodes an op made (the backward pass needs no more)."""
     order: list[Value] = []
     seen = set()
     stack: list[Any] = [root]  # nodes to visit; an op node's inputs go above it and its marker
@@ -292,17 +292,18 @@ def topological_order(root: Value) -> list[Value]:
                 continue
             stack += (node, _PLACE)
             if node._many:  # inputs pushed last first, so that the first is visited first
-                stack += [parent for parent in node._many[::-1] if parent not in seen]
+                stack += [p for p in node._many[::-1] if (leaves or p._a is not None) and p not in seen]
             else:
-                if node._b is not None:
+                if node._b is not None and (leaves or node._b._a is not None):
                     stack.append(node._b)
-                stack.append(node._a)
+                if leaves or node._a._a is not None:
+                    stack.append(node._a)
     return order
 
 
 def backward(root: Value, seed: Any = None) -> None:
     """``root.backward(seed)``: add d(root)/d(leaf) * seed to each leaf's ``.grad``."""
-    backpropagate(root, topological_order(root), seed)
+    backpropagate(root, topological_order(root, leaves=False), seed)
 
 
 def backpropagate(root: Value, order: list[Value], seed: Any = None) -> None:
@@ -321,8 +322,7 @@ def backpropagate(root: Value, order: list[Value], seed: Any = None) -> None:
     after_step = Hooks.after_step
     for node in reversed(order):
         if node._a is not None:
-            step = node.op.fast_step or chain_rule  # type: ignore[union-attr]
-            step(node)
+            (node.op.fast_step or chain_rule)(node)  # type: ignore[union-attr]
             if after_step is not None:
                 after_step(node)
 

@@ -8,7 +8,8 @@ op and number of inputs form a *group*, and a group runs as one batched op: its 
 gathered from one flat array (``data[inputs]``, shape ``(inputs, nodes)``) and handed to the
 op's own rules, which already take a batch (one number per sample: here, one per node). The
 backward pass runs the groups in reverse and adds each group's products into a flat array of
-gradients with one ``np.add.at``. Workload M's graph of 7,000 nodes and 50,000 edges falls
+gradients with one ``np.bincount`` (a sum per slot; ``np.add.at`` does the same, twice as
+slowly). Workload M's graph of 7,000 nodes and 50,000 edges falls
 into about 50 groups.
 
 The numbers: the forward pass does the walk's float operations in the walk's order (``dot`` and
@@ -119,7 +120,7 @@ class LevelPlan:
         with np.errstate(all="ignore"):
             for group in reversed(self.groups):
                 g = grads[group.outputs]
-                np.add.at(grads, group.inputs, _products(group, data, g))
+                grads += np.bincount(group.inputs.ravel(), _products(group, data, g).ravel(), self.size)
         if not np.isfinite(grads).all():
             return False
         for node, x in zip(self.ops, grads[self.op_slots].tolist()):

@@ -87,6 +87,14 @@ def test_topological_order_is_the_recursive_post_order(seed):
         assert all(position[p] < position[node] for p in node.parents)
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_topological_order_without_leaves_is_the_same_order_of_op_nodes(seed):
+    root, leaves = random_graph(seed)
+    order = topological_order(root, leaves=False)
+    assert order == [node for node in reference_order(root) if not node.is_leaf]
+    assert not set(order) & set(leaves)
+
+
 def test_topological_order_of_a_leaf_is_the_leaf():
     x = Value(3.0)
     assert topological_order(x) == [x]
