@@ -113,7 +113,8 @@ class Tape:
             raise ValueError(
                 f"Tape(straight_line=True) needs a graph of floats; this one holds {', '.join(kinds)}"
             )
-        edges = sum(len(node._many) or 1 + (node._b is not None) for node in self._ops)
+        may_write = straight_line or (straight_line is None and not vectorized)  # else no need to count
+        edges = sum(len(node._many) or 1 + (node._b is not None) for node in self._ops) if may_write else 0
         if straight_line and edges > STRAIGHT_LINE_MAX_EDGES:
             raise ValueError(
                 f"Tape(straight_line=True): the graph has {edges:,} edges, more than"
