@@ -1,8 +1,10 @@
 """``detect_anomaly()``: the first NaN/inf in a forward value or a gradient raises, naming its origin."""
 
+import copy
 import gc
 import inspect
 import math
+import pickle
 import weakref
 
 import numpy as np
@@ -198,6 +200,24 @@ def test_a_gradient_into_a_value_made_under_no_grad_is_no_anomaly():
         z = y.sqrt() + x
         z.backward()
     assert x.grad == 1.0
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_value_made_under_no_grad_stays_one_in_a_copy_of_the_graph(how):
+    # The mark lives outside the node; a copy that lost it raised a false alarm on the copy.
+    x = Value(0.0)
+    with detect_anomaly():
+        with no_grad():
+            y = abs(x)
+        z = y.sqrt() + x
+        copied = copy.deepcopy(z) if how == "deepcopy" else pickle.loads(pickle.dumps(z))
+        copied.backward()
+        twin = copied.parents[1]
+        assert twin.grad == 1.0 and twin is not x
+        assert copied.parents[0].parents[0].grad == math.inf  # the copy of y, which goes nowhere
+        user_leaf = copy.deepcopy(Value(0.0))  # a leaf the user made is not marked by a copy
+        with pytest.raises(AnomalyError, match="inf"):
+            user_leaf.sqrt().backward()
 
 
 def test_an_infinity_that_reaches_a_leaf_names_the_node_that_made_it():
