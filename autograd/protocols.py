@@ -103,10 +103,10 @@ def _rebuild(records: list[Record | Value]) -> Value:
         if isinstance(record, Value):  # a leaf, unpickled (and shared) on its own
             nodes.append(record)
             continue
-        data, grad, label, op, parents, notes = record
+        data, grad, label, op, parents, *notes = record  # pickles made before notes have none
         node = _node(data, op, tuple(nodes[i] for i in parents))
         node.grad, node.label = grad, label
-        _write_notes(node, notes)
+        _write_notes(node, notes[0] if notes else {})
         nodes.append(node)
     return nodes[-1]
 

@@ -442,6 +442,16 @@ def test_a_graph_pickles_with_every_op_and_its_constants() -> None:
     assert any(n.op is OPS["sin"] for n in _nodes(z))  # the table's own ops come back
 
 
+def test_a_graph_pickled_before_node_notes_existed_still_loads() -> None:
+    # Records were (data, grad, label, op, parents) before the notes layers keep about a node.
+    from autograd.protocols import _rebuild
+
+    x = Value(2.0, label="x")
+    y = _rebuild([x, (4.0, 0.0, "y", OPS["mul"], (0, 0))])  # x * x
+    y.backward()
+    assert (y.data, y.label, x.grad) == (4.0, "y", 4.0)
+
+
 def test_pickled_values_share_their_leaves() -> None:
     w = Value(2.0)
     a, b, w2 = pickle.loads(pickle.dumps([w * 3, w + 1, w]))
