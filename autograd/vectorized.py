@@ -9,8 +9,7 @@ gathered from one flat array (``data[inputs]``, shape ``(inputs, nodes)``) and h
 op's own rules, which already take a batch (one number per sample: here, one per node). The
 backward pass runs the groups in reverse and adds each group's products into a flat array of
 gradients with one ``np.bincount`` (a sum per slot; ``np.add.at`` does the same, twice as
-slowly). Workload M's graph of 7,000 nodes and 50,000 edges falls
-into about 50 groups.
+slowly). Workload M's graph of 7,000 nodes and 50,000 edges falls into about 50 groups.
 
 The numbers: the forward pass does the walk's float operations in the walk's order (``dot`` and
 ``sum`` add their terms one after another), so ``+``, ``-``, ``*``, ``/``, ``dot``, ``sum``, ``relu``
