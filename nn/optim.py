@@ -129,12 +129,11 @@ class SGD(Optimizer):
 
     def _update(self, lr: float) -> None:
         decay, momentum = self.weight_decay, self.momentum
-        if not decay and not momentum and len(self.params) < _PLAIN_LOOP_UP_TO:
-            for p in self.params:  # one line a parameter: cheaper than numpy's fixed costs here
-                p.data = p.data - lr * p.grad
-            return
         first = self._velocity[0] is None  # buf = g at the first step
-        arrays = _floats_of(self.params, *([self._velocity] if momentum and not first else []))
+        few = not decay and not momentum and len(self.params) < _PLAIN_LOOP_UP_TO  # the loop is cheaper
+        arrays = (
+            None if few else _floats_of(self.params, *([self._velocity] if momentum and not first else []))
+        )
         if arrays is not None:  # every parameter a float: numpy expressions, the same bits
             data, g, *buf = arrays
             if decay:
