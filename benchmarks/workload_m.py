@@ -333,8 +333,12 @@ def max_relative_difference(got: list[float], expected: list[float]) -> float:
 
 def run(rounds: int = 5) -> Section:
     def params(peer: str, r: int) -> dict[str, Any]:
-        warmup, steps = (0, REPLAY_STEPS) if peer in ("minimal", "chainrule-replay") else (WARMUP, STEPS)
-        steps = MICROGRAD_STEPS if peer == "micrograd" else REPLAY_STEPS - WARMUP if peer in LONG else steps
+        if peer in ("minimal", "chainrule-replay"):
+            warmup, steps = 0, REPLAY_STEPS
+        elif peer in LONG:
+            warmup, steps = WARMUP, REPLAY_STEPS - WARMUP
+        else:
+            warmup, steps = WARMUP, MICROGRAD_STEPS if peer == "micrograd" else STEPS
         return {"warmup": warmup, "steps": steps, "count": r == 0}
 
     results = interleaved("workload_m", PEERS, rounds, params)

@@ -729,18 +729,14 @@ REPRODUCERS: dict[str, list[Example]] = {
     ],
     "constant_term_overflow": [Example(_program([[-0.5]], ("pow", ("c", 1e-300), X)), "create_graph", 2)],
     "zero_base_nan_exponent": [Example(_program([math.nan], ("pow", ("c", 0.0), X)))],  # 0 vs NaN
-    # 0 ** x for x = [0.5], the base abs(abs(0)) made under no_grad, the graph deep-copied
+    # 0 ** x for x = [0.5], the base abs(abs(0)) made under no_grad, the graph deep-copied or pickled
     "anomaly_detached_after_deepcopy": [
         Example(
             _program([[0.5], 0.0], ("abs", X), ("abs", X, "no_grad"), ("pow", X, ("v", 3))),
             anomaly=True,
-            feature="deepcopy",
-        ),
-        Example(
-            _program([[0.5], 0.0], ("abs", X), ("abs", X, "no_grad"), ("pow", X, ("v", 3))),
-            anomaly=True,
-            feature="pickle",
-        ),
+            feature=how,
+        )
+        for how in ("deepcopy", "pickle")
     ],
     "zero_base_batch_inf": [Example(_program([[1.0, 1.0, 0.5], [0.0, 0.0, 0.0]], ("pow", X, Y)))],
     "pow_huge_negative_base": [
