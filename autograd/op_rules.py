@@ -168,21 +168,21 @@ def dot(*args: Any) -> Any:
 
 
 def pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    # d/da a**b = b * a**(b-1), as arithmetic so that it can be differentiated again; at b == 0,
-    # b / a (the same 0, but d2/da db = 1/a is kept). At a == 0 with 0 < b < 1 it is +inf (as in
-    # PyTorch), written so that its derivative is -inf there (as sqrt's), other samples keep theirs.
+    # d/da a**b = b * a**(b-1) as arithmetic (differentiable again); b / a * a**b at b == 0 (the
+    # same 0, keeping d2/da db = 1/a, no overflow at a tiny a); +inf at a == 0 with 0 < b < 1 (as
+    # PyTorch), its derivative -inf (as sqrt's). Each sample of a batch takes its own form.
     ad, bd = data(a), data(b)
     batched = _is_array(ad) or _is_array(bd)
     da: Any
     db: Any
     if ad is not a and a.op == "const":  # a number in a derivative graph: no term (it may overflow)
         da = None
-    elif batched and np.any((ad == 0) & (bd < 1)):
+    elif batched and np.any((ad == 0) & (bd < 1) | (bd == 0)):
         m = np.asarray((ad == 0) & (bd < 1), dtype=np.float64) * np.ones_like(bd)  # the +inf samples
-        da = -b * out / (1 + a * m) * m + b * (a + m) ** (b - 1) * (1 - m) + np.where(m * bd > 0, np.inf, 0)
-    elif batched and np.any(bd == 0):  # per sample: b / a * a**b where b == 0, b * a**(b-1) elsewhere
-        k = np.asarray(bd != 0, dtype=np.float64)
-        da = b / (a * (1 - k) + k) * a ** (b - k)
+        k, r = np.asarray(bd != 0, dtype=np.float64), a + m  # r: 1 where the +inf form is taken
+        da = b / (r * (1 - k) + k) * r ** (b - k) if np.any(bd == 0) else b * r ** (b - 1)
+        if m.any():
+            da = -b * out / (1 + a * m) * m + da * (1 - m) + np.where(m * bd > 0, np.inf, 0)
     elif not batched and bd == 0:
         da = 0.0 if ad == 0 else b / a
     elif not batched and ad == 0 and bd < 1:

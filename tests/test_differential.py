@@ -141,6 +141,10 @@ CATEGORIES: dict[str, str] = {
     "an infinite gradient into the copy raises AnomalyError where PyTorch computes none",
     "zero_base_batch_inf": "(new) d/da a ** b for a batch at a = 0 with one sample's 0 < b < 1: "
     "every zero-base sample got +inf (0 ** [1, 1, 0.5]: chainrule [inf, inf, inf], PyTorch [1, 1, inf])",
+    "zero_exponent_beside_zero_base": "(new) d/da a ** 0 for a batch holding a zero base took "
+    "b * a ** (b - 1) for the other samples, whose derivative 0 * (-1) * a ** -2 overflows to NaN at a "
+    "tiny base (the scalar rule and the zero-exponent batch use b / a * a ** b); the pow_zero_exponent_"
+    "selects reproducer of this case was wrongly filed as that divergence",
     "zero_base_nan_exponent": "(new) d/db 0 ** b at b = NaN: chainrule 0 (the limit at a == 0), "
     "PyTorch NaN (it selects 0 only where b >= 0)",
     "pow_zero_exponent_selects": "(new) d/da a ** 0: PyTorch's pow backward selects 0 where the "
@@ -747,7 +751,9 @@ REPRODUCERS: dict[str, list[Example]] = {
         Example(_program([math.nan], ("pow", X, ("c", 0.0)))),  # chainrule nan, PyTorch 0
         Example(_program([[0.0, math.nan]], ("pow", X, ("c", 0.0)))),  # [0, nan] against [0, 0]
         Example(_program([0.0], ("pow", X, ("c", 0.0)), ("neg", X), ("pow", X, X))),  # NaN upstream
-        # in between, d2/da2 makes 0 * inf = NaN (not in the result): anomaly mode reports it
+    ],
+    # x ** 0 beside a zero base: d2/da2 of the tiny sample was 0 * (-1) * a**-2 = 0 * inf = NaN
+    "zero_exponent_beside_zero_base": [
         Example(_program([[0.0, 5e-324]], ("pow", X, ("c", 0.0))), "create_graph", 2, anomaly=True),
     ],
     # sqrt'(0) = inf into abs(x) made under no_grad: AnomalyError; PyTorch: no gradient, all finite

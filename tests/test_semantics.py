@@ -83,6 +83,17 @@ def test_a_zero_base_gives_each_sample_of_a_batch_the_scalar_derivative() -> Non
         assert grad(grad(lambda v, b=b: v**b))(0.0) == h[i]
 
 
+def test_a_zero_exponent_beside_a_zero_base_keeps_its_second_derivative_finite() -> None:
+    # x ** 0 for x = [0, 2.7e-164]: the tiny sample's d/da took b * a**(b-1), whose derivative
+    # 0 * (-1) * a**-2 overflowed to NaN; the scalar rule (b / a * a**b at b == 0) gives -0.
+    column = [0.0, 2.6571600247127438e-164, 3.0]
+    x = Value(np.array(column))
+    (g,) = gradients((x**0.0).sum(), [x], create_graph=True)
+    (h,) = gradients(g.sum(), [x])
+    assert g.data.tolist() == [0.0, 0.0, 0.0]
+    assert h.tolist() == [grad(grad(lambda v: v**0.0))(c) for c in column] == [0.0, 0.0, 0.0]
+
+
 def test_the_exponent_derivative_stays_a_graph_per_sample_at_a_non_positive_base() -> None:
     # d2/db2 a**b = a**b * log(a)**2 where a > 0; NaN where a < 0 (PyTorch too); batched, the
     # regular samples keep theirs.
