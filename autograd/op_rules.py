@@ -174,7 +174,6 @@ def pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
     ad, bd = data(a), data(b)
     batched = _is_array(ad) or _is_array(bd)
     da: Any
-    db: Any
     if ad is not a and a.op == "const":  # a number in a derivative graph: no term (it may overflow)
         da = None
     elif batched and np.any((ad == 0) & (bd < 1) | (bd == 0)):
@@ -225,6 +224,7 @@ def dot_vjp(g: Any, out: Any, *args: Any) -> tuple[Any, ...]:
     if n and type(args[n]) is _ndarray and (matrix := _as_matrix(args[:n], args[n : 2 * n])):
         # Batched: each weight's gradient summed over the batch (x @ g), each input's per sample.
         w, x = matrix
+        g = g if type(g) is _ndarray else np.full(x.shape[1], g)  # a number: each sample's (a 0 from gate)
         grads = [*(x @ g).tolist(), *np.outer(w, g)]
         return (*grads, g) if len(args) % 2 else tuple(grads)
     grads = [g] * len(args)  # the bias (if any) keeps g

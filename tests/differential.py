@@ -18,8 +18,10 @@ What counts as agreement
   (order 3 adds ~3x the terms), so ~1e-14 relative is the honest error; 1e-10 (order 1) to
   1e-8 (order 3) leaves four orders of magnitude of room while a wrong rule is off by O(1).
   ``noise`` is how much PyTorch's own answer moves when every intermediate value moves by 16
-  ulp, when every non-zero leaf moves by 16 ulp of max(|x|, 1) (the rounding of an op's own
-  output, such as sigmoid's 0.5 - 2.5e-9 whose 1 - 2 * out cancels, is seen only this way),
+  ulp (the value the op's own backward saved included: ``1 - tanh**2`` near saturation reads
+  it, and no change of a leaf moves a saturated output), when every non-zero leaf moves by 16
+  ulp of max(|x|, 1) (the rounding of an op's own output, such as sigmoid's 0.5 - 2.5e-9 whose
+  1 - 2 * out cancels, is seen this way too),
   plus how much it moves without the forward correction above: where a derivative cancels
   (``1 - tanh**2`` near saturation, ``a*b - a*b'``) the absolute error is set by the terms,
   not the result, and this measures it instead of guessing. It cannot where a leaf is 0 (16
@@ -34,7 +36,8 @@ What counts as agreement
   (``sqrt_of_negative_zero``);
   where it touches inf or magnitudes beyond 1e150 at order 1, 1e100 at order 2, 1e75 at
   order 3 (or below their inverses), a derivative may be finite in one engine and not in the
-  other (``extreme``: the engines' formulas overflow in different places); likewise for
+  other, or underflowed below the inverse of that magnitude (``extreme``: the engines' formulas
+  overflow in different places); likewise for
   derivatives of order >= 2 through ``0 ** b`` (``zero_base_power``: PyTorch's masked
   ``where`` has a NaN derivative there).
 * **Both raise, or a documented divergence**: where chainrule raises a clear error and
@@ -391,6 +394,10 @@ def their_run(
             mine = as_tensor(numbers_of(ours[n_leaves + index]))
         with torch.no_grad():
             correction = torch.where(torch.isfinite(mine) & torch.isfinite(out), mine - out, 0.0)
+        if nudge:  # move the op's saved output too: tanh's backward reads it (1 - out**2)
+            with suppress(RuntimeError):  # a broadcast view cannot be written: the result only
+                out.data.add_(correction)  # .data: no version bump, the backward reads the new numbers
+                return out
         return out + correction
 
     return run_theirs(program, data, sync=sync, stop=stop)
@@ -500,11 +507,12 @@ def compare_derivatives(
     signs_of_inf: bool = True,
     finiteness: bool = True,
     scale: float = 0.0,
+    underflow: bool = False,
 ) -> None:
     """Each derivative entry within its tolerance (module doc). ``signs_of_inf=False``: +inf
     and -inf are accepted for each other; ``finiteness=False``: a finite number and inf/NaN
-    are accepted for each other (``sqrt_of_negative_zero``, ``extreme``); ``scale`` is
-    ``node_scale``."""
+    are accepted for each other (``sqrt_of_negative_zero``, ``extreme``); ``underflow=True``:
+    so are a number and one below the inverse of ``extreme``'s limit; ``scale`` is ``node_scale``."""
     for order, (a, b, n) in enumerate(zip(mine, theirs, noise), start=1):
         floor = DERIVATIVE_FLOOR + SCALE_RTOL * max(_largest_finite(b), scale)
         for index, (x, y, z) in enumerate(zip(a, b, n)):
@@ -519,6 +527,13 @@ def compare_derivatives(
                 x, y = np.where(np.isinf(x), np.abs(x), x), np.where(np.isinf(y), np.abs(y), y)
             if not finiteness:
                 x, y = np.where(np.isfinite(y), x, y), np.where(np.isfinite(x), y, x)
+            if underflow:  # below the inverse of extreme()'s limit: what an underflow leaves
+                tiny = 1 / _limit(order)
+                with np.errstate(invalid="ignore"):
+                    x, y = (
+                        np.where(np.abs(y) < tiny, y, x),
+                        np.where(np.abs(x) < tiny, x, y),
+                    )
             if not within(x, y, tolerance, NONFINITE_KINDS):
                 raise Mismatch(f"order {order}, entry {index}: chainrule {x!r}, PyTorch {y!r} (noise {z!r})")
 
@@ -529,15 +544,22 @@ def extreme(values: list[Any], order: int) -> bool:
     k of ``a / b`` holds ``b ** (k + 1)``, which then overflows (underflows), and the two
     engines' formulas do it in different places (PyTorch's div rule is ``-g * a / (b * b)``,
     chainrule's ``-g * out / b``: at b = 5e-155 one says NaN, the other -0.0), so a
-    derivative may be finite in one engine and inf or NaN in the other; finite pairs are still
-    compared. NaN is not extreme: NaN in, NaN out, except where a convention (a kink) decides."""
-    limit = 10.0 ** (300 / (order + 1))
+    derivative may be finite in one engine and inf, NaN or what an underflow leaves (0, or a
+    number below the inverse of the limit) in the other (d2/dx2 log(1e300 * x) at x = 1: -1
+    here, -0.0 in PyTorch, whose 1 / v**2 underflows); other finite pairs are still compared.
+    NaN is not extreme: NaN in, NaN out, except where a convention (a kink) decides."""
+    limit = _limit(order)
     for v in values:
         x = np.abs(np.asarray(numbers_of(v), dtype=float))
         with np.errstate(invalid="ignore"):
             if np.any(np.isinf(x) | (x > limit) | ((x > 0) & (x < 1 / limit))):
                 return True
     return False
+
+
+def _limit(order: int) -> float:
+    """The magnitude past which a derivative of ``order`` may overflow: ``10 ** (300 / (order + 1))``."""
+    return 10.0 ** (300 / (order + 1))
 
 
 def zero_base_power(example: Example, theirs: list[Any]) -> bool:
